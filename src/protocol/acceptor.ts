@@ -1,0 +1,314 @@
+/**
+ * The acceptor: promises ballots, votes on values, forwards votes along the ring of the ballot,
+ * and — when it is the last member of that ring, so that its vote completes a majority — decides.
+ * It serves decided values to learners that missed them.
+ */
+import { unreachable } from '../assert.ts';
+import { ballotNode, instance as toInstance, type Ballot, type Instance, type NodeId } from './ids.ts';
+import {
+  GROUP,
+  type AcceptedEntry,
+  type Decision,
+  type DecisionEntry,
+  type Destination,
+  type Message,
+  type Phase1A,
+  type Phase2A,
+  type Phase2B,
+  type Repair,
+  type Value,
+} from './messages.ts';
+import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
+import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
+import { isValidLayout, layoutIndex } from './ring-layout.ts';
+
+/** What an acceptor gets back from its storage after a restart. */
+export interface AcceptorState {
+  readonly promised: Ballot;
+  readonly accepted: readonly AcceptedEntry[];
+}
+
+interface Vote {
+  ballot: Ballot;
+  value: Value;
+  /** The ring of `ballot`, when known (it is not after recovery from storage). */
+  layout: readonly NodeId[] | null;
+  /** The ballot this instance was decided under, once known. */
+  decidedBallot: Ballot | null;
+}
+
+interface PendingVote {
+  readonly ballot: Ballot;
+  readonly votes: number;
+  readonly from: NodeId;
+}
+
+export class Acceptor implements Role<Message, never> {
+  readonly drops = new DropCounters();
+  private readonly out = new Outbox<never>();
+  private readonly acceptorSet: ReadonlySet<NodeId>;
+  private readonly coordinatorSet: ReadonlySet<NodeId>;
+  private readonly quorum: number;
+  private promised: Ballot;
+  private readonly votes = new Map<Instance, Vote>();
+  /** Multicast mode: votes that arrived before the value they vote on. */
+  private readonly pendingVotes = new Map<Instance, PendingVote>();
+  private readonly decisionsOut = new Map<Destination, DecisionEntry[]>();
+  private readonly deliversOut = new Map<NodeId, AcceptedEntry[]>();
+  private trimmedBelow = 0;
+  private decidedUpTo = 0;
+  private now = 0;
+
+  constructor(
+    readonly id: NodeId,
+    private readonly spec: RingSpec,
+    private readonly opts: ProtocolOptions,
+    recovered: AcceptorState | null = null,
+  ) {
+    this.acceptorSet = new Set(spec.acceptors);
+    this.coordinatorSet = new Set(spec.coordinators);
+    this.quorum = quorumSize(spec.acceptors.length);
+    this.promised = recovered?.promised ?? (0 as Ballot);
+    for (const e of recovered?.accepted ?? []) {
+      this.votes.set(e.instance, { ballot: e.ballot, value: e.value, layout: null, decidedBallot: null });
+    }
+  }
+
+  get promisedBallot(): Ballot {
+    return this.promised;
+  }
+  get retainedInstances(): number {
+    return this.votes.size;
+  }
+  /** The vote held for an instance, for tests and status. */
+  voteOf(i: Instance): { ballot: Ballot; value: Value; decided: boolean } | undefined {
+    const v = this.votes.get(i);
+    return v && { ballot: v.ballot, value: v.value, decided: v.decidedBallot === v.ballot };
+  }
+
+  step(msg: Message): void {
+    if (msg.ring !== this.spec.ring) return this.drops.drop('wrong-ring');
+    switch (msg.type) {
+      case 'phase1a':
+        return this.onPhase1A(msg);
+      case 'phase2a':
+        return this.onPhase2A(msg);
+      case 'phase2b':
+        return this.onPhase2B(msg);
+      case 'decision':
+        return this.onDecision(msg);
+      case 'repair':
+        return this.onRepair(msg);
+      case 'heartbeat':
+        return;
+      case 'submit':
+      case 'ack':
+      case 'phase1b':
+      case 'nack':
+      case 'deliver':
+        return this.drops.drop('unexpected-type');
+      default:
+        unreachable(msg);
+    }
+  }
+
+  tick(): void {
+    this.now++;
+    if (this.now % this.opts.heartbeatTicks !== 0 || this.promised === 0) return;
+    const leader = ballotNode(this.promised);
+    if (!this.coordinatorSet.has(leader)) return;
+    this.out.send({
+      to: leader,
+      msg: { type: 'heartbeat', ring: this.spec.ring, from: this.id, ballot: this.promised, decidedUpTo: toInstance(this.decidedUpTo) },
+    });
+  }
+
+  hasReady(): boolean {
+    return !this.out.isEmpty() || this.decisionsOut.size > 0 || this.deliversOut.size > 0;
+  }
+
+  ready(): Ready<never> {
+    this.flushDecisions();
+    return this.out.take();
+  }
+
+  private onPhase1A(m: Phase1A): void {
+    if (!this.coordinatorSet.has(m.from) || ballotNode(m.ballot) !== m.from) return this.drops.drop('phase1a-bad-sender');
+    if (m.instanceTo <= m.instanceFrom || m.instanceTo - m.instanceFrom > this.opts.phase1WindowInstances) {
+      return this.drops.drop('phase1a-bad-window');
+    }
+    const ok = m.fresh ? m.ballot > this.promised : m.ballot >= this.promised;
+    if (!ok) return this.nack(m.from, m.ballot);
+    this.promise(m.ballot);
+    const from = Math.min(Math.max(m.instanceFrom, this.trimmedBelow), m.instanceTo);
+    const accepted: AcceptedEntry[] = [];
+    for (let i = from; i < m.instanceTo; i++) {
+      const v = this.votes.get(i as Instance);
+      if (v !== undefined) accepted.push({ instance: i as Instance, ballot: v.ballot, value: v.value });
+    }
+    this.out.send({
+      to: m.from,
+      msg: { type: 'phase1b', ring: this.spec.ring, from: this.id, ballot: m.ballot, instanceFrom: from as Instance, instanceTo: m.instanceTo, accepted },
+    });
+  }
+
+  private onPhase2A(m: Phase2A): void {
+    const coordinator = ballotNode(m.ballot);
+    if (!this.coordinatorSet.has(coordinator)) return this.drops.drop('phase2a-bad-ballot');
+    if (!isValidLayout(m.layout, this.acceptorSet, this.quorum)) return this.drops.drop('phase2a-bad-layout');
+    const idx = layoutIndex(m.layout, this.id);
+    if (idx < 0) return; // a spare: not in this ballot's ring
+    if (m.instance < this.trimmedBelow) return this.drops.drop('phase2a-trimmed');
+    const ringMode = this.spec.dissemination === 'ring';
+    const expectedFrom = idx === 0 ? coordinator : m.layout[idx - 1];
+    if (ringMode ? m.votes !== idx || m.from !== expectedFrom : m.votes !== 0 || m.from !== coordinator) {
+      return this.drops.drop('phase2a-bad-votes');
+    }
+    if (m.ballot < this.promised) return this.nack(coordinator, m.ballot);
+    this.accept(m.instance, m.ballot, m.value, m.layout);
+    if (ringMode || idx === 0) return this.voted(m.instance, m.ballot, m.layout, idx + 1, m.value);
+    const pending = this.pendingVotes.get(m.instance);
+    if (pending !== undefined && pending.ballot === m.ballot) {
+      this.pendingVotes.delete(m.instance);
+      if (pending.votes === idx && pending.from === m.layout[idx - 1]) this.voted(m.instance, m.ballot, m.layout, idx + 1, m.value);
+    }
+  }
+
+  private onPhase2B(m: Phase2B): void {
+    if (this.spec.dissemination !== 'multicast') return this.drops.drop('phase2b-ring-mode');
+    if (m.ballot < this.promised) return this.nack(ballotNode(m.ballot), m.ballot);
+    const v = this.votes.get(m.instance);
+    if (v === undefined || v.ballot !== m.ballot || v.layout === null) {
+      if (m.instance < this.trimmedBelow) return this.drops.drop('phase2b-trimmed');
+      if (this.pendingVotes.size >= this.opts.acceptorPendingVotesMax && !this.pendingVotes.has(m.instance)) {
+        return this.drops.drop('phase2b-pending-full');
+      }
+      this.pendingVotes.set(m.instance, { ballot: m.ballot, votes: m.votes, from: m.from });
+      return;
+    }
+    const idx = layoutIndex(v.layout, this.id);
+    if (idx < 1 || m.votes !== idx || m.from !== v.layout[idx - 1]) return this.drops.drop('phase2b-bad-votes');
+    this.voted(m.instance, m.ballot, v.layout, idx + 1, v.value);
+  }
+
+  private accept(i: Instance, b: Ballot, value: Value, layout: readonly NodeId[]): void {
+    this.promise(b);
+    const v = this.votes.get(i);
+    if (v !== undefined && v.ballot === b) {
+      v.layout = layout; // a re-send: the vote is already saved
+      return;
+    }
+    const decidedBallot = v?.decidedBallot ?? null;
+    this.votes.set(i, { ballot: b, value, layout, decidedBallot });
+    this.out.persistVote({ instance: i, ballot: b, value });
+  }
+
+  /** This acceptor's vote is in: `votes` votes now. Forward them, or decide if they are all in. */
+  private voted(i: Instance, b: Ballot, layout: readonly NodeId[], votes: number, value: Value): void {
+    const ring = this.spec.ring;
+    if (votes < layout.length) {
+      const next = layout[votes] as NodeId;
+      const msg: Message =
+        this.spec.dissemination === 'ring'
+          ? { type: 'phase2a', ring, from: this.id, ballot: b, instance: i, layout, votes, value }
+          : { type: 'phase2b', ring, from: this.id, ballot: b, instance: i, votes };
+      this.out.send({ to: next, msg });
+      return;
+    }
+    this.markDecided(i, b);
+    const entry: DecisionEntry = { instance: i, ballot: b };
+    if (this.spec.dissemination === 'multicast') return this.queueDecision(GROUP, entry);
+    // Ring mode: the coordinator hears at once; the decision travels on along the ring; the value
+    // with its decision starts down the learner chain.
+    this.queueDecision(ballotNode(b), entry);
+    if (layout.length > 1) this.queueDecision(layout[0] as NodeId, entry);
+    const firstLearner = this.spec.learners[0];
+    if (firstLearner !== undefined) this.queueDeliver(firstLearner, { instance: i, ballot: b, value });
+  }
+
+  private onDecision(m: Decision): void {
+    for (const e of m.entries) {
+      const v = this.votes.get(e.instance);
+      const isNew = v !== undefined && v.decidedBallot === null;
+      this.markDecided(e.instance, e.ballot);
+      if (this.spec.dissemination !== 'ring' || !isNew || v.layout === null) continue;
+      // Pass it on along the ring, up to the member before the one that decided.
+      const idx = layoutIndex(v.layout, this.id);
+      if (idx >= 0 && idx + 1 < v.layout.length - 1) this.queueDecision(v.layout[idx + 1] as NodeId, e);
+    }
+  }
+
+  private onRepair(m: Repair): void {
+    if (m.instanceTo <= m.instanceFrom) return this.drops.drop('repair-bad-range');
+    const to = Math.min(m.instanceTo, m.instanceFrom + this.opts.repairInstancesMax);
+    for (let i = m.instanceFrom; i < to; i++) {
+      const v = this.votes.get(i as Instance);
+      if (v !== undefined && v.decidedBallot === v.ballot) {
+        this.queueDeliver(m.from, { instance: i as Instance, ballot: v.ballot, value: v.value });
+      }
+    }
+  }
+
+  private markDecided(i: Instance, b: Ballot): void {
+    const v = this.votes.get(i);
+    if (v === undefined || v.decidedBallot !== null) return;
+    v.decidedBallot = b;
+    this.pendingVotes.delete(i);
+    while (this.votes.get(this.decidedUpTo as Instance)?.decidedBallot != null) this.decidedUpTo++;
+    if (this.votes.size > this.opts.acceptorRetainedInstancesMax) this.trim();
+  }
+
+  /** Forgets the oldest instances, while they are decided: a trimmed instance is a decided one. */
+  private trim(): void {
+    while (this.votes.size > this.opts.acceptorRetainedInstancesMax) {
+      const v = this.votes.get(this.trimmedBelow as Instance);
+      if (v === undefined || v.decidedBallot === null) return;
+      this.votes.delete(this.trimmedBelow as Instance);
+      this.trimmedBelow++;
+    }
+  }
+
+  private promise(b: Ballot): void {
+    if (b <= this.promised) return;
+    this.promised = b;
+    this.out.persistPromise(b);
+  }
+
+  private nack(to: NodeId, b: Ballot): void {
+    this.out.send({ to, msg: { type: 'nack', ring: this.spec.ring, from: this.id, ballot: b, promised: this.promised } });
+  }
+
+  private queueDecision(to: Destination, e: DecisionEntry): void {
+    const list = this.decisionsOut.get(to);
+    if (list === undefined) this.decisionsOut.set(to, [e]);
+    else list.push(e);
+  }
+
+  private queueDeliver(to: NodeId, e: AcceptedEntry): void {
+    const list = this.deliversOut.get(to);
+    if (list === undefined) this.deliversOut.set(to, [e]);
+    else list.push(e);
+  }
+
+  private flushDecisions(): void {
+    const ring = this.spec.ring;
+    for (const [to, entries] of this.decisionsOut) {
+      for (const chunk of chunks(entries, this.opts.decisionEntriesMax)) {
+        this.out.send({ to, msg: { type: 'decision', ring, from: this.id, entries: chunk } });
+      }
+    }
+    for (const [to, entries] of this.deliversOut) {
+      for (const chunk of chunks(entries, this.opts.repairInstancesMax)) {
+        this.out.send({ to, msg: { type: 'deliver', ring, from: this.id, entries: chunk } });
+      }
+    }
+    this.decisionsOut.clear();
+    this.deliversOut.clear();
+  }
+}
+
+export function chunks<T>(list: readonly T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < list.length; i += size) result.push(list.slice(i, i + size));
+  return result;
+}

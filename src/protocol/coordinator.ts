@@ -1,0 +1,473 @@
+/**
+ * The coordinator of a ring. Candidates wait in standby; the first whose leader has gone quiet
+ * takes over with a fresh ballot and a real Phase 1 from the first instance it does not know
+ * decided. A leader keeps a window of instances covered by Phase 1 (topped up when half used),
+ * packs queued client values into instances, and keeps a bounded number of them in flight.
+ */
+import { unreachable } from '../assert.ts';
+import { ballot as makeBallot, ballotRound, instance as toInstance, type Ballot, type Instance, type NodeId, type ValueId, valueIdProposer } from './ids.ts';
+import {
+  GROUP,
+  type ClientValue,
+  type Decision,
+  type Heartbeat,
+  type Message,
+  type Nack,
+  type Phase1B,
+  type Submit,
+  type Value,
+} from './messages.ts';
+import { chunks } from './acceptor.ts';
+import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
+import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
+
+export type CoordinatorStatus = 'standby' | 'phase1' | 'leading';
+
+interface InFlight {
+  readonly value: Value;
+  sentAt: number;
+  retries: number;
+}
+
+/** A Phase 1 under way: the first (fresh) one of a ballot, or a top-up of the window. */
+interface Phase1Round {
+  readonly from: number;
+  readonly to: number;
+  readonly fresh: boolean;
+  readonly replies: Map<NodeId, Phase1B>;
+  sentAt: number;
+}
+
+const NOOP: Value = Object.freeze({ kind: 'noop' });
+
+export class Coordinator implements Role<Message, never> {
+  readonly drops = new DropCounters();
+  private readonly out = new Outbox<never>();
+  private readonly rank: number;
+  private readonly quorum: number;
+  private readonly acceptorSet: ReadonlySet<NodeId>;
+  private readonly coordinatorSet: ReadonlySet<NodeId>;
+  private status: CoordinatorStatus = 'standby';
+  private ballot = 0 as Ballot;
+  private roundSeen = 0;
+  private now = 0;
+  private leaderHeardAt = 0;
+  private heardLeader = false;
+  private layout: readonly NodeId[] = [];
+  private phase1: Phase1Round | null = null;
+  private topUp: Phase1Round | null = null;
+  private windowTo = 0;
+  private nextInstance = 0;
+  /** Values that must go into given instances: Phase 1 findings and gap fills. */
+  private readonly reserved = new Map<number, Value>();
+  private reservedMax = -1;
+  private readonly inflight = new Map<number, InFlight>();
+  private queue: ClientValue[] = [];
+  private queueHead = 0;
+  private readonly queuedIds = new Set<ValueId>();
+  private decidedUpTo = 0;
+  private readonly decidedAbove = new Set<number>();
+  private readonly acceptorHeardAt = new Map<NodeId, number>();
+  private readonly acksOut = new Map<NodeId, ValueId[]>();
+  /** Counters for status and tests. */
+  readonly stats = { instancesProposed: 0, instancesDecided: 0, phase2Resends: 0, reconfigurations: 0, takeovers: 0 };
+
+  constructor(
+    readonly id: NodeId,
+    private readonly spec: RingSpec,
+    private readonly opts: ProtocolOptions,
+  ) {
+    this.rank = spec.coordinators.indexOf(id);
+    this.quorum = quorumSize(spec.acceptors.length);
+    this.acceptorSet = new Set(spec.acceptors);
+    this.coordinatorSet = new Set(spec.coordinators);
+  }
+
+  get currentStatus(): CoordinatorStatus {
+    return this.status;
+  }
+  get currentBallot(): Ballot {
+    return this.ballot;
+  }
+  get currentLayout(): readonly NodeId[] {
+    return this.layout;
+  }
+  get instancesInFlight(): number {
+    return this.inflight.size;
+  }
+  get queuedValues(): number {
+    return this.queue.length - this.queueHead;
+  }
+  get decidedWatermark(): Instance {
+    return this.decidedUpTo as Instance;
+  }
+
+  step(msg: Message): void {
+    if (msg.ring !== this.spec.ring) return this.drops.drop('wrong-ring');
+    switch (msg.type) {
+      case 'submit':
+        this.onSubmit(msg);
+        break;
+      case 'phase1b':
+        this.onPhase1B(msg);
+        break;
+      case 'nack':
+        this.onNack(msg);
+        break;
+      case 'decision':
+        this.onDecision(msg);
+        break;
+      case 'heartbeat':
+        this.onHeartbeat(msg);
+        break;
+      case 'phase2a':
+      case 'phase2b':
+        return; // the group's traffic; a coordinator does not vote
+      case 'ack':
+      case 'phase1a':
+      case 'deliver':
+      case 'repair':
+        return this.drops.drop('unexpected-type');
+      default:
+        unreachable(msg);
+    }
+    this.pump();
+  }
+
+  tick(): void {
+    this.now++;
+    switch (this.status) {
+      case 'standby':
+        if (this.now - this.leaderHeardAt >= this.takeoverWait()) this.startPhase1();
+        break;
+      case 'phase1':
+        this.resendPhase1(this.phase1);
+        break;
+      case 'leading':
+        this.tickLeading();
+        break;
+      default:
+        unreachable(this.status);
+    }
+    this.pump();
+  }
+
+  hasReady(): boolean {
+    return !this.out.isEmpty() || this.acksOut.size > 0;
+  }
+
+  ready(): Ready<never> {
+    for (const [to, ids] of this.acksOut) {
+      for (const chunk of chunks(ids, this.opts.batchValuesMax)) {
+        this.out.send({ to, msg: { type: 'ack', ring: this.spec.ring, from: this.id, ids: chunk } });
+      }
+    }
+    this.acksOut.clear();
+    return this.out.take();
+  }
+
+  private takeoverWait(): number {
+    const stagger = Math.max(0, this.rank) * this.opts.takeoverStaggerTicks;
+    // Before any leader was heard, wait just long enough to hear one that is already running.
+    const base = this.heardLeader ? this.opts.takeoverTicks : 2 * this.opts.heartbeatTicks + 1;
+    return base + stagger;
+  }
+
+  // ---- Phase 1 ------------------------------------------------------------------------------
+
+  /** Takes the lead (or re-forms the ring) under a ballot above every one seen. */
+  private startPhase1(): void {
+    const round = Math.max(this.roundSeen, ballotRound(this.ballot)) + 1;
+    this.roundSeen = round;
+    this.ballot = makeBallot(round, this.id);
+    if (this.status !== 'leading') this.stats.takeovers++;
+    else this.stats.reconfigurations++;
+    this.status = 'phase1';
+    this.topUp = null;
+    const from = this.decidedUpTo;
+    this.phase1 = { from, to: from + this.opts.phase1WindowInstances, fresh: true, replies: new Map(), sentAt: this.now };
+    this.sendPhase1A(this.phase1, this.spec.acceptors);
+  }
+
+  private sendPhase1A(p: Phase1Round, to: readonly NodeId[]): void {
+    for (const a of to) {
+      this.out.send({
+        to: a,
+        msg: {
+          type: 'phase1a',
+          ring: this.spec.ring,
+          from: this.id,
+          ballot: this.ballot,
+          instanceFrom: toInstance(p.from),
+          instanceTo: toInstance(p.to),
+          fresh: p.fresh,
+        },
+      });
+    }
+  }
+
+  private resendPhase1(p: Phase1Round | null): void {
+    if (p === null || this.now - p.sentAt < this.opts.phase1TimeoutTicks) return;
+    p.sentAt = this.now;
+    this.sendPhase1A(p, this.spec.acceptors.filter((a) => !p.replies.has(a)));
+  }
+
+  private onPhase1B(m: Phase1B): void {
+    if (!this.acceptorSet.has(m.from)) return this.drops.drop('phase1b-unknown-acceptor');
+    const p = this.status === 'phase1' ? this.phase1 : this.topUp;
+    if (p === null || m.ballot !== this.ballot || m.instanceTo !== p.to || m.instanceFrom < p.from) {
+      return this.drops.drop('phase1b-stale');
+    }
+    this.acceptorHeardAt.set(m.from, this.now);
+    p.replies.set(m.from, m);
+    if (p.replies.size < this.quorum) return;
+    if (p.fresh) this.completePhase1(p);
+    else this.completeTopUp(p);
+  }
+
+  /** The highest-ballot vote per instance among the replies, and the trim floor they report. */
+  private static chosenValues(p: Phase1Round): { floor: number; chosen: Map<number, { ballot: Ballot; value: Value }> } {
+    let floor = p.from;
+    const chosen = new Map<number, { ballot: Ballot; value: Value }>();
+    for (const reply of p.replies.values()) {
+      floor = Math.max(floor, reply.instanceFrom);
+      for (const e of reply.accepted) {
+        const prev = chosen.get(e.instance);
+        if (prev === undefined || e.ballot > prev.ballot) chosen.set(e.instance, { ballot: e.ballot, value: e.value });
+      }
+    }
+    return { floor, chosen };
+  }
+
+  private completePhase1(p: Phase1Round): void {
+    const { floor, chosen } = Coordinator.chosenValues(p);
+    const previous = new Map(this.inflight);
+    this.inflight.clear();
+    this.reserved.clear();
+    this.reservedMax = -1;
+    let acceptedMax = floor - 1;
+    for (const i of chosen.keys()) if (i >= floor) acceptedMax = Math.max(acceptedMax, i);
+    // Re-propose the highest-ballot vote of every instance; where no vote was reported, our own
+    // earlier proposal may go again, and otherwise a no-op fills the gap.
+    for (let i = floor; i <= acceptedMax; i++) {
+      if (this.isDecided(i)) continue;
+      const value = chosen.get(i)?.value ?? previous.get(i)?.value ?? NOOP;
+      this.reserve(i, value);
+    }
+    // Our earlier proposals beyond that were accepted nowhere in the quorum: queue their values again.
+    const requeue: ClientValue[] = [];
+    for (const [i, f] of previous) if (i > acceptedMax && f.value.kind === 'batch') requeue.push(...f.value.items);
+    if (requeue.length > 0) this.queue = [...requeue, ...this.queue.slice(this.queueHead)];
+    if (requeue.length > 0) this.queueHead = 0;
+    this.nextInstance = Math.max(floor, this.decidedUpTo);
+    this.windowTo = p.to;
+    this.layout = this.chooseLayout([...p.replies.keys()]);
+    for (const a of this.layout) this.acceptorHeardAt.set(a, this.now);
+    this.phase1 = null;
+    this.status = 'leading';
+  }
+
+  private completeTopUp(p: Phase1Round): void {
+    const { chosen } = Coordinator.chosenValues(p);
+    for (const [i, c] of chosen) if (i >= this.nextInstance && !this.isDecided(i)) this.reserve(i, c.value);
+    this.windowTo = p.to;
+    this.topUp = null;
+  }
+
+  private reserve(i: number, value: Value): void {
+    this.reserved.set(i, value);
+    this.reservedMax = Math.max(this.reservedMax, i);
+  }
+
+  /** The ring of the new ballot: a majority of the acceptors that answered, in configured order. */
+  private chooseLayout(responders: readonly NodeId[]): NodeId[] {
+    const live = new Set(responders);
+    return this.spec.acceptors.filter((a) => live.has(a)).slice(0, this.quorum);
+  }
+
+  // ---- Leading ------------------------------------------------------------------------------
+
+  private tickLeading(): void {
+    if (this.now % this.opts.heartbeatTicks === 0) this.sendHeartbeat();
+    if (this.shouldReconfigure()) return this.startPhase1();
+    for (const [i, f] of this.inflight) {
+      if (this.now - f.sentAt < this.opts.phase2TimeoutTicks) continue;
+      f.sentAt = this.now;
+      f.retries++;
+      this.stats.phase2Resends++;
+      this.sendPhase2(i, f.value);
+    }
+    this.resendPhase1(this.topUp);
+  }
+
+  /** A ring member went quiet, or an instance stays undecided: form a new ring if one can be had. */
+  private shouldReconfigure(): boolean {
+    const heard = (a: NodeId): boolean => this.now - (this.acceptorHeardAt.get(a) ?? -Infinity) <= this.opts.suspectTicks;
+    let stuck = false;
+    for (const f of this.inflight.values()) if (f.retries > this.opts.phase2RetriesMax) stuck = true;
+    const suspected = this.layout.some((a) => !heard(a));
+    if (!stuck && !suspected) return false;
+    const live = this.spec.acceptors.filter(heard).length;
+    // With a suspect in the ring and no spare heard from, a new ring could not be formed anyway.
+    return stuck || live >= this.quorum;
+  }
+
+  private sendHeartbeat(): void {
+    const msg: Heartbeat = { type: 'heartbeat', ring: this.spec.ring, from: this.id, ballot: this.ballot, decidedUpTo: toInstance(this.decidedUpTo) };
+    if (this.spec.dissemination === 'multicast') return this.out.send({ to: GROUP, msg });
+    for (const c of this.spec.coordinators) if (c !== this.id) this.out.send({ to: c, msg });
+    for (const l of this.spec.learners) this.out.send({ to: l, msg });
+  }
+
+  /** Puts values into instances while the window and the in-flight limit allow. */
+  private pump(): void {
+    if (this.status !== 'leading') return;
+    while (this.inflight.size < this.opts.instancesInFlightMax && this.nextInstance < this.windowTo) {
+      const i = this.nextInstance;
+      if (this.isDecided(i)) {
+        this.nextInstance++;
+        continue;
+      }
+      const value = this.reserved.get(i) ?? this.takeBatch() ?? (i <= this.reservedMax ? NOOP : null);
+      if (value === null) break;
+      this.reserved.delete(i);
+      this.nextInstance++;
+      this.inflight.set(i, { value, sentAt: this.now, retries: 0 });
+      this.stats.instancesProposed++;
+      this.sendPhase2(i, value);
+    }
+    if (this.topUp === null && this.windowTo - this.nextInstance < this.opts.phase1WindowInstances / 2) {
+      this.topUp = { from: this.windowTo, to: this.windowTo + this.opts.phase1WindowInstances, fresh: false, replies: new Map(), sentAt: this.now };
+      this.sendPhase1A(this.topUp, this.spec.acceptors);
+    }
+  }
+
+  private takeBatch(): Value | null {
+    if (this.queueHead >= this.queue.length) return null;
+    const items: ClientValue[] = [];
+    let bytes = 0;
+    while (this.queueHead < this.queue.length && items.length < this.opts.batchValuesMax) {
+      const v = this.queue[this.queueHead] as ClientValue;
+      if (items.length > 0 && bytes + v.bytes.length > this.opts.batchBytesMax) break;
+      items.push(v);
+      bytes += v.bytes.length;
+      this.queueHead++;
+    }
+    if (this.queueHead === this.queue.length) {
+      this.queue = [];
+      this.queueHead = 0;
+    }
+    return { kind: 'batch', items };
+  }
+
+  private sendPhase2(i: number, value: Value): void {
+    const msg: Message = {
+      type: 'phase2a',
+      ring: this.spec.ring,
+      from: this.id,
+      ballot: this.ballot,
+      instance: toInstance(i),
+      layout: this.layout,
+      votes: 0,
+      value,
+    };
+    this.out.send({ to: this.spec.dissemination === 'multicast' ? GROUP : (this.layout[0] as NodeId), msg });
+  }
+
+  // ---- Handlers -----------------------------------------------------------------------------
+
+  private onSubmit(m: Submit): void {
+    if (this.status === 'standby') return this.drops.drop('submit-not-leader');
+    for (const v of m.values) {
+      if (this.queuedIds.has(v.id)) continue;
+      if (v.bytes.length > this.opts.batchBytesMax) {
+        this.drops.drop('submit-value-too-large');
+        continue;
+      }
+      if (this.queuedValues >= this.opts.coordinatorQueueValuesMax) {
+        this.drops.drop('submit-queue-full');
+        continue;
+      }
+      this.queue.push(v);
+      this.queuedIds.add(v.id);
+    }
+  }
+
+  private onDecision(m: Decision): void {
+    for (const e of m.entries) {
+      if (this.isDecided(e.instance)) continue;
+      if (e.instance >= this.decidedUpTo + 4 * this.opts.phase1WindowInstances) {
+        this.drops.drop('decision-too-far');
+        continue;
+      }
+      this.decidedAbove.add(e.instance);
+      this.stats.instancesDecided++;
+      const f = this.inflight.get(e.instance);
+      if (f !== undefined) {
+        this.inflight.delete(e.instance);
+        if (f.value.kind === 'batch') this.ackValues(f.value.items);
+      }
+    }
+    this.advanceDecided();
+  }
+
+  private ackValues(items: readonly ClientValue[]): void {
+    for (const v of items) {
+      this.queuedIds.delete(v.id);
+      const proposer = valueIdProposer(v.id);
+      const list = this.acksOut.get(proposer);
+      if (list === undefined) this.acksOut.set(proposer, [v.id]);
+      else list.push(v.id);
+    }
+  }
+
+  private onNack(m: Nack): void {
+    this.roundSeen = Math.max(this.roundSeen, ballotRound(m.promised));
+    if (m.ballot !== this.ballot || m.promised <= this.ballot || this.status === 'standby') return;
+    this.stepDown();
+  }
+
+  private onHeartbeat(m: Heartbeat): void {
+    this.roundSeen = Math.max(this.roundSeen, ballotRound(m.ballot));
+    if (this.acceptorSet.has(m.from)) {
+      this.acceptorHeardAt.set(m.from, this.now);
+      if (m.ballot > this.ballot && this.status !== 'standby') this.stepDown();
+      return;
+    }
+    if (!this.coordinatorSet.has(m.from) || m.from === this.id) return this.drops.drop('heartbeat-unknown-sender');
+    if (m.ballot < this.ballot) return;
+    if (this.status !== 'standby' && m.ballot > this.ballot) this.stepDown();
+    if (this.status === 'standby') {
+      this.leaderHeardAt = this.now;
+      this.heardLeader = true;
+      if (m.decidedUpTo > this.decidedUpTo) {
+        this.decidedUpTo = m.decidedUpTo;
+        for (const i of this.decidedAbove) if (i < this.decidedUpTo) this.decidedAbove.delete(i);
+        this.advanceDecided();
+      }
+    }
+  }
+
+  /** Another coordinator holds a higher ballot: stop proposing at once; proposers will retry. */
+  private stepDown(): void {
+    this.status = 'standby';
+    this.leaderHeardAt = this.now;
+    this.heardLeader = true;
+    this.phase1 = null;
+    this.topUp = null;
+    this.inflight.clear();
+    this.reserved.clear();
+    this.reservedMax = -1;
+    this.queue = [];
+    this.queueHead = 0;
+    this.queuedIds.clear();
+  }
+
+  private isDecided(i: number): boolean {
+    return i < this.decidedUpTo || this.decidedAbove.has(i);
+  }
+
+  private advanceDecided(): void {
+    while (this.decidedAbove.delete(this.decidedUpTo)) this.decidedUpTo++;
+  }
+}

@@ -1,0 +1,188 @@
+/**
+ * The learner: holds the values it sees proposed, matches them with decisions, delivers decided
+ * instances in order with duplicate client values removed, and asks acceptors for what it missed.
+ * In `ring` mode it also passes decided values on down the learner chain.
+ */
+import { unreachable } from '../assert.ts';
+import { instance as toInstance, type Ballot, type Instance, type NodeId } from './ids.ts';
+import { DedupTable } from './dedup.ts';
+import type { AcceptedEntry, Decision, Deliver, Message, Phase2A, Value } from './messages.ts';
+import type { ProtocolOptions, RingSpec } from './options.ts';
+import { DropCounters, Outbox, type DeliveredInstance, type Ready, type Role } from './ready.ts';
+import { chunks } from './acceptor.ts';
+
+/** Proposals kept per instance (one per ballot seen); older ballots make way. */
+const PROPOSALS_PER_INSTANCE_MAX = 4;
+
+export class Learner implements Role<Message, DeliveredInstance> {
+  readonly drops = new DropCounters();
+  private readonly out = new Outbox<DeliveredInstance>();
+  private readonly dedup: DedupTable;
+  private readonly acceptorSet: ReadonlySet<NodeId>;
+  private readonly chainNext: NodeId | undefined;
+  private nextInstance: number;
+  private readonly proposals = new Map<number, { ballot: Ballot; value: Value }[]>();
+  private readonly decided = new Map<number, Ballot>();
+  private readonly complete = new Map<number, AcceptedEntry>();
+  /** Highest instance known to be decided. */
+  private highestKnown = -1;
+  private stalledSince: number | null = null;
+  private lastRepairAt = -Infinity;
+  private repairTarget = 0;
+  private now = 0;
+  private chainOut: AcceptedEntry[] = [];
+  readonly stats = { instancesDelivered: 0, valuesDelivered: 0, duplicatesDropped: 0, repairsSent: 0 };
+
+  constructor(
+    readonly id: NodeId,
+    private readonly spec: RingSpec,
+    private readonly opts: ProtocolOptions,
+    startInstance = 0,
+  ) {
+    this.nextInstance = startInstance;
+    this.dedup = new DedupTable(opts.dedupWindow, opts.dedupProposersMax);
+    this.acceptorSet = new Set(spec.acceptors);
+    const pos = spec.learners.indexOf(id);
+    this.chainNext = spec.dissemination === 'ring' && pos >= 0 ? spec.learners[pos + 1] : undefined;
+    this.repairTarget = Math.max(0, pos);
+  }
+
+  /** The next instance this learner will deliver: everything below it is delivered. */
+  get deliveredUpTo(): Instance {
+    return toInstance(this.nextInstance);
+  }
+
+  step(msg: Message): void {
+    if (msg.ring !== this.spec.ring) return this.drops.drop('wrong-ring');
+    switch (msg.type) {
+      case 'phase2a':
+        this.onPhase2A(msg);
+        break;
+      case 'decision':
+        this.onDecision(msg);
+        break;
+      case 'deliver':
+        this.onDeliver(msg);
+        break;
+      case 'heartbeat':
+        this.known(msg.decidedUpTo - 1);
+        break;
+      case 'phase2b':
+        return; // the group's traffic in multicast mode
+      case 'submit':
+      case 'ack':
+      case 'phase1a':
+      case 'phase1b':
+      case 'nack':
+      case 'repair':
+        return this.drops.drop('unexpected-type');
+      default:
+        unreachable(msg);
+    }
+    this.deliverInOrder();
+  }
+
+  tick(): void {
+    this.now++;
+    if (this.nextInstance > this.highestKnown || this.complete.has(this.nextInstance)) {
+      this.stalledSince = null;
+      return;
+    }
+    this.stalledSince ??= this.now;
+    if (this.now - this.stalledSince < this.opts.learnerGapTicks) return;
+    if (this.now - this.lastRepairAt < this.opts.repairTimeoutTicks) return;
+    this.lastRepairAt = this.now;
+    const acceptors = this.spec.acceptors;
+    const to = acceptors[this.repairTarget++ % acceptors.length] as NodeId;
+    const instanceTo = Math.min(this.highestKnown + 1, this.nextInstance + this.opts.repairInstancesMax);
+    this.stats.repairsSent++;
+    this.out.send({
+      to,
+      msg: { type: 'repair', ring: this.spec.ring, from: this.id, instanceFrom: toInstance(this.nextInstance), instanceTo: toInstance(instanceTo) },
+    });
+  }
+
+  hasReady(): boolean {
+    return !this.out.isEmpty() || this.chainOut.length > 0;
+  }
+
+  ready(): Ready<DeliveredInstance> {
+    if (this.chainNext !== undefined && this.chainOut.length > 0) {
+      for (const entries of chunks(this.chainOut, this.opts.repairInstancesMax)) {
+        this.out.send({ to: this.chainNext, msg: { type: 'deliver', ring: this.spec.ring, from: this.id, entries } });
+      }
+    }
+    this.chainOut = [];
+    return this.out.take();
+  }
+
+  private inWindow(i: number): boolean {
+    if (i < this.nextInstance) return false;
+    if (i >= this.nextInstance + this.opts.learnerWindowInstances) {
+      this.drops.drop('beyond-window');
+      return false;
+    }
+    return true;
+  }
+
+  private known(i: number): void {
+    if (i > this.highestKnown) this.highestKnown = i;
+  }
+
+  private onPhase2A(m: Phase2A): void {
+    if (!this.inWindow(m.instance) || this.complete.has(m.instance)) return;
+    const decidedBallot = this.decided.get(m.instance);
+    if (decidedBallot === m.ballot) return this.completeWith({ instance: m.instance, ballot: m.ballot, value: m.value });
+    const list = this.proposals.get(m.instance) ?? [];
+    if (list.some((p) => p.ballot === m.ballot)) return;
+    if (list.length >= PROPOSALS_PER_INSTANCE_MAX) list.shift();
+    list.push({ ballot: m.ballot, value: m.value });
+    this.proposals.set(m.instance, list);
+  }
+
+  private onDecision(m: Decision): void {
+    for (const e of m.entries) {
+      this.known(e.instance);
+      if (!this.inWindow(e.instance) || this.complete.has(e.instance)) continue;
+      const p = this.proposals.get(e.instance)?.find((x) => x.ballot === e.ballot);
+      if (p !== undefined) this.completeWith({ instance: e.instance, ballot: e.ballot, value: p.value });
+      else this.decided.set(e.instance, e.ballot);
+    }
+  }
+
+  private onDeliver(m: Deliver): void {
+    if (!this.acceptorSet.has(m.from) && !this.spec.learners.includes(m.from)) return this.drops.drop('deliver-unknown-sender');
+    for (const e of m.entries) {
+      this.known(e.instance);
+      if (!this.inWindow(e.instance) || this.complete.has(e.instance)) continue;
+      this.completeWith(e);
+      if (this.chainNext !== undefined) this.chainOut.push(e);
+    }
+  }
+
+  private completeWith(e: AcceptedEntry): void {
+    this.complete.set(e.instance, e);
+    this.proposals.delete(e.instance);
+    this.decided.delete(e.instance);
+  }
+
+  private deliverInOrder(): void {
+    for (;;) {
+      const e = this.complete.get(this.nextInstance);
+      if (e === undefined) return;
+      this.complete.delete(this.nextInstance);
+      this.out.deliver(this.toDelivered(e));
+      this.nextInstance++;
+      this.stats.instancesDelivered++;
+    }
+  }
+
+  private toDelivered(e: AcceptedEntry): DeliveredInstance {
+    const v = e.value;
+    if (v.kind !== 'batch') return { ring: this.spec.ring, instance: e.instance, values: [], slots: v.kind === 'skip' ? v.slots : 1 };
+    const values = v.items.filter((item) => this.dedup.firstTime(item.id));
+    this.stats.valuesDelivered += values.length;
+    this.stats.duplicatesDropped += v.items.length - values.length;
+    return { ring: this.spec.ring, instance: e.instance, values, slots: 1 };
+  }
+}

@@ -1,0 +1,89 @@
+/**
+ * What a role hands its caller after a batch of `step`/`tick` calls. The caller must make
+ * `persist` durable (as its storage mode promises) BEFORE it sends any of `messages`: an acceptor
+ * whose vote leaves before the vote is saved can let two values be decided for one instance.
+ */
+import type { Ballot, Instance, RingId, ValueId } from './ids.ts';
+import type { AcceptedEntry, ClientValue, Outbound } from './messages.ts';
+
+export interface Persist {
+  /** The new promised ballot, or null when it did not change. */
+  readonly promised: Ballot | null;
+  /** Votes to save, in order; a later entry for the same instance replaces an earlier one. */
+  readonly accepted: readonly AcceptedEntry[];
+}
+
+export interface Ready<D> {
+  readonly persist: Persist | null;
+  readonly messages: readonly Outbound[];
+  readonly delivered: readonly D[];
+}
+
+/** One decided instance as a learner delivers it, in instance order, duplicates removed. */
+export interface DeliveredInstance {
+  readonly ring: RingId;
+  readonly instance: Instance;
+  readonly values: readonly ClientValue[];
+  /** Slots this instance stands for in a multi-ring merge: 1, or k for a skip instance. */
+  readonly slots: number;
+}
+
+/** The common contract of the four roles. */
+export interface Role<M, D> {
+  step(msg: M): void;
+  tick(): void;
+  ready(): Ready<D>;
+  /** True when ready() would hand over something. */
+  hasReady(): boolean;
+}
+
+/** Collects a role's output between two ready() calls. */
+export class Outbox<D> {
+  private messages: Outbound[] = [];
+  private delivered: D[] = [];
+  private promised: Ballot | null = null;
+  private accepted: AcceptedEntry[] = [];
+
+  send(out: Outbound): void {
+    this.messages.push(out);
+  }
+  deliver(d: D): void {
+    this.delivered.push(d);
+  }
+  persistPromise(b: Ballot): void {
+    this.promised = b;
+  }
+  persistVote(e: AcceptedEntry): void {
+    this.accepted.push(e);
+  }
+  isEmpty(): boolean {
+    return this.messages.length === 0 && this.delivered.length === 0 && this.promised === null && this.accepted.length === 0;
+  }
+  take(): Ready<D> {
+    const persist = this.promised === null && this.accepted.length === 0 ? null : { promised: this.promised, accepted: this.accepted };
+    const r: Ready<D> = { persist, messages: this.messages, delivered: this.delivered };
+    this.messages = [];
+    this.delivered = [];
+    this.promised = null;
+    this.accepted = [];
+    return r;
+  }
+}
+
+/** Counters of what a role dropped and why: input from the network is counted, never thrown on. */
+export class DropCounters {
+  readonly counts = new Map<string, number>();
+  drop(reason: string): void {
+    this.counts.set(reason, (this.counts.get(reason) ?? 0) + 1);
+  }
+  get total(): number {
+    let n = 0;
+    for (const v of this.counts.values()) n += v;
+    return n;
+  }
+  toJSON(): Record<string, number> {
+    return Object.fromEntries(this.counts);
+  }
+}
+
+export type { ValueId };
