@@ -132,7 +132,7 @@ export class Acceptor implements Role<Message, never> {
     return this.out.take();
   }
 
-  private onPhase1A(m: Phase1A): void {
+  protected onPhase1A(m: Phase1A): void {
     if (!this.coordinatorSet.has(m.from) || ballotNode(m.ballot) !== m.from) return this.drops.drop('phase1a-bad-sender');
     if (m.instanceTo <= m.instanceFrom || m.instanceTo - m.instanceFrom > this.opts.phase1WindowInstances) {
       return this.drops.drop('phase1a-bad-window');
@@ -152,7 +152,7 @@ export class Acceptor implements Role<Message, never> {
     });
   }
 
-  private onPhase2A(m: Phase2A): void {
+  protected onPhase2A(m: Phase2A): void {
     const coordinator = ballotNode(m.ballot);
     if (!this.coordinatorSet.has(coordinator)) return this.drops.drop('phase2a-bad-ballot');
     if (!isValidLayout(m.layout, this.acceptorSet, this.quorum)) return this.drops.drop('phase2a-bad-layout');
@@ -174,7 +174,7 @@ export class Acceptor implements Role<Message, never> {
     }
   }
 
-  private onPhase2B(m: Phase2B): void {
+  protected onPhase2B(m: Phase2B): void {
     if (this.spec.dissemination !== 'multicast') return this.drops.drop('phase2b-ring-mode');
     if (m.ballot < this.promised) return this.nack(ballotNode(m.ballot), m.ballot);
     const v = this.votes.get(m.instance);
@@ -191,7 +191,7 @@ export class Acceptor implements Role<Message, never> {
     this.voted(m.instance, m.ballot, v.layout, idx + 1, v.value);
   }
 
-  private accept(i: Instance, b: Ballot, value: Value, layout: readonly NodeId[]): void {
+  protected accept(i: Instance, b: Ballot, value: Value, layout: readonly NodeId[]): void {
     this.promise(b);
     const v = this.votes.get(i);
     if (v !== undefined && v.ballot === b) {
@@ -226,7 +226,7 @@ export class Acceptor implements Role<Message, never> {
     if (firstLearner !== undefined) this.queueDeliver(firstLearner, { instance: i, ballot: b, value });
   }
 
-  private onDecision(m: Decision): void {
+  protected onDecision(m: Decision): void {
     for (const e of m.entries) {
       const v = this.votes.get(e.instance);
       const isNew = v !== undefined && v.decidedBallot === null;
@@ -238,7 +238,7 @@ export class Acceptor implements Role<Message, never> {
     }
   }
 
-  private onRepair(m: Repair): void {
+  protected onRepair(m: Repair): void {
     if (m.instanceTo <= m.instanceFrom) return this.drops.drop('repair-bad-range');
     const to = Math.min(m.instanceTo, m.instanceFrom + this.opts.repairInstancesMax);
     for (let i = m.instanceFrom; i < to; i++) {
@@ -268,7 +268,7 @@ export class Acceptor implements Role<Message, never> {
     }
   }
 
-  private promise(b: Ballot): void {
+  protected promise(b: Ballot): void {
     if (b <= this.promised) return;
     this.promised = b;
     this.out.persistPromise(b);

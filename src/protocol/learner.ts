@@ -166,7 +166,7 @@ export class Learner implements Role<Message, DeliveredInstance> {
     this.decided.delete(e.instance);
   }
 
-  private deliverInOrder(): void {
+  protected deliverInOrder(): void {
     for (;;) {
       const e = this.complete.get(this.nextInstance);
       if (e === undefined) return;
@@ -177,7 +177,7 @@ export class Learner implements Role<Message, DeliveredInstance> {
     }
   }
 
-  private toDelivered(e: AcceptedEntry): DeliveredInstance {
+  protected toDelivered(e: AcceptedEntry): DeliveredInstance {
     const v = e.value;
     if (v.kind !== 'batch') return { ring: this.spec.ring, instance: e.instance, values: [], slots: v.kind === 'skip' ? v.slots : 1 };
     const values = v.items.filter((item) => this.dedup.firstTime(item.id));
