@@ -1,0 +1,213 @@
+/**
+ * Queue benchmark: the SAB SPSC ring against worker.postMessage and a MessageChannel port, for
+ * 64 B, 1 KB, 8 KB and 32 KB frames, between two threads (one producer, one consumer).
+ *
+ *   npx tsx bench/queue-bench.ts [--quick] [--sizes 64,1024] [--strategies spin,wait]
+ *                                [--duration-ms 600] [--capacity-bytes 1048576]
+ *
+ * Per row: frames/s and GB/s of a timed one-way stream (the consumer's clock, between markers,
+ * after a warm-up), and the one-way latency p50/p99 of a ping-pong with one frame in flight
+ * (send and receive times on the process-wide monotonic clock), plus the round trip p50.
+ * The ring's consumer receives a view (no copy); message baselines receive a structured-clone copy.
+ * On 2 cores, a spinning endpoint holds a whole core: figures swing with the machine's load.
+ */
+import { parseArgs } from 'node:util';
+import { MessageChannel, Worker } from 'node:worker_threads';
+import { createSpscRing, type WaitStrategy, type WaitStrategyKind } from '../src/sab-ring/index.ts';
+import { runMessageProducer, type ConsumerReportMessage, type MessageRunInput } from './queue-bench-messages.ts';
+import { percentileOf, type ConsumerReport, type ProducerReport, type RingRunInput, type RunParams } from './queue-bench-shared.ts';
+
+const BOOTSTRAP_URL = new URL('./queue-worker-bootstrap.mjs', import.meta.url);
+const RING_WORKER_URL = new URL('./queue-bench-ring-worker.ts', import.meta.url);
+const MESSAGE_WORKER_URL = new URL('./queue-bench-message-worker.ts', import.meta.url);
+const PING_RING_BYTES = 1 << 17;
+
+const STRATEGIES: Record<WaitStrategyKind, WaitStrategy> = {
+  spin: { kind: 'spin' },
+  wait: { kind: 'wait' },
+  'wait-async': { kind: 'wait-async' },
+  'spin-then-wait': { kind: 'spin-then-wait' },
+};
+
+interface BenchOptions {
+  readonly sizesBytes: readonly number[];
+  readonly strategies: readonly WaitStrategyKind[];
+  readonly warmupMs: number;
+  readonly durationMs: number;
+  readonly pings: number;
+  readonly capacityBytes: number;
+}
+
+interface Row {
+  readonly transport: string;
+  readonly strategy: string;
+  readonly sizeBytes: number;
+  readonly framesPerSec: number;
+  readonly gbPerSec: number;
+  readonly oneWayUsP50: number;
+  readonly oneWayUsP99: number;
+  readonly roundTripUsP50: number;
+}
+
+function parseOptions(argv: string[]): BenchOptions {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      quick: { type: 'boolean', default: false },
+      sizes: { type: 'string', default: '64,1024,8192,32768' },
+      strategies: { type: 'string', default: 'spin,wait,wait-async,spin-then-wait' },
+      'duration-ms': { type: 'string' },
+      'capacity-bytes': { type: 'string', default: String(1 << 20) },
+    },
+  });
+  const strategies = values.strategies.split(',').map((name) => {
+    if (!(name in STRATEGIES)) throw new Error(`--strategies: unknown strategy '${name}'`);
+    return name as WaitStrategyKind;
+  });
+  return {
+    sizesBytes: values.sizes.split(',').map(Number),
+    strategies,
+    warmupMs: values.quick ? 100 : 200,
+    durationMs: Number(values['duration-ms'] ?? (values.quick ? 250 : 700)),
+    pings: values.quick ? 2_000 : 10_000,
+    capacityBytes: Number(values['capacity-bytes']),
+  };
+}
+
+/** Starts a worker on a .ts entry and resolves with the first message that `accept` takes. */
+function runWorker<T>(entryUrl: URL, input: object, accept: (message: unknown) => message is T, transferList: MessagePortList = []): Promise<T> {
+  const worker = new Worker(BOOTSTRAP_URL, { workerData: { entry: entryUrl.href, ...input }, transferList });
+  return new Promise<T>((resolve, reject) => {
+    worker.on('message', (message) => accept(message) && resolve(message));
+    worker.once('error', reject);
+    worker.once('exit', (code) => reject(new Error(`${entryUrl.pathname} exited with code ${code}`)));
+  });
+}
+type MessagePortList = import('node:worker_threads').MessagePort[];
+
+const isConsumerReport = (message: unknown): message is ConsumerReport =>
+  typeof message === 'object' && message !== null && 'oneWayUs' in message;
+const isProducerReport = (message: unknown): message is ProducerReport =>
+  typeof message === 'object' && message !== null && 'roundTripUs' in message;
+const isReportMessage = (message: unknown): message is ConsumerReportMessage =>
+  typeof message === 'object' && message !== null && 'report' in message;
+
+function rowOf(transport: string, strategy: string, params: RunParams, consumed: ConsumerReport, produced: ProducerReport): Row {
+  const seconds = consumed.elapsedMs / 1_000;
+  return {
+    transport,
+    strategy,
+    sizeBytes: params.sizeBytes,
+    framesPerSec: consumed.frames / seconds,
+    gbPerSec: consumed.bytes / seconds / 1e9,
+    oneWayUsP50: percentileOf(consumed.oneWayUs, 0.5),
+    oneWayUsP99: percentileOf(consumed.oneWayUs, 0.99),
+    roundTripUsP50: percentileOf(produced.roundTripUs, 0.5),
+  };
+}
+
+async function benchRing(options: BenchOptions, params: RunParams, strategy: WaitStrategyKind): Promise<Row> {
+  const common = {
+    ...params,
+    waitStrategy: STRATEGIES[strategy],
+    dataSab: createSpscRing({ capacityBytes: options.capacityBytes }).sab,
+    pingSab: createSpscRing({ capacityBytes: Math.max(PING_RING_BYTES, 4 * params.sizeBytes) }).sab,
+    pongSab: createSpscRing({ capacityBytes: PING_RING_BYTES }).sab,
+  };
+  const consumerInput: RingRunInput = { ...common, role: 'consumer' };
+  const producerInput: RingRunInput = { ...common, role: 'producer' };
+  const [consumed, produced] = await Promise.all([
+    runWorker(RING_WORKER_URL, consumerInput, isConsumerReport),
+    runWorker(RING_WORKER_URL, producerInput, isProducerReport),
+  ]);
+  return rowOf('sab-ring', strategy, params, consumed, produced);
+}
+
+async function benchPostMessage(params: RunParams): Promise<Row> {
+  const consumerInput: MessageRunInput = { ...params, role: 'consumer' };
+  const worker = new Worker(BOOTSTRAP_URL, { workerData: { entry: MESSAGE_WORKER_URL.href, ...consumerInput } });
+  const consumed = new Promise<ConsumerReport>((resolve, reject) => {
+    worker.on('message', (message) => isReportMessage(message) && resolve(message.report));
+    worker.once('error', reject);
+  });
+  await new Promise((resolve) => worker.once('online', resolve));
+  const produced = await runMessageProducer(worker, params);
+  const row = rowOf('postMessage', 'event loop', params, await consumed, produced);
+  await worker.terminate();
+  return row;
+}
+
+async function benchMessageChannel(params: RunParams): Promise<Row> {
+  const { port1, port2 } = new MessageChannel();
+  const consumerInput: MessageRunInput = { ...params, role: 'consumer', port: port2 };
+  const producerInput: MessageRunInput = { ...params, role: 'producer', port: port1 };
+  const [consumed, produced] = await Promise.all([
+    runWorker(MESSAGE_WORKER_URL, consumerInput, isReportMessage, [port2]).then((message) => message.report),
+    runWorker(MESSAGE_WORKER_URL, producerInput, isProducerReport, [port1]),
+  ]);
+  return rowOf('MessageChannel', 'event loop', params, consumed, produced);
+}
+
+function formatRow(row: Row): string {
+  const size = row.sizeBytes >= 1024 ? `${row.sizeBytes / 1024} KB` : `${row.sizeBytes} B`;
+  return [
+    row.transport.padEnd(15),
+    row.strategy.padEnd(15),
+    size.padStart(6),
+    (row.framesPerSec / 1e6).toFixed(2).padStart(9),
+    row.gbPerSec.toFixed(2).padStart(7),
+    row.oneWayUsP50.toFixed(1).padStart(9),
+    row.oneWayUsP99.toFixed(1).padStart(9),
+    row.roundTripUsP50.toFixed(1).padStart(9),
+  ].join(' ');
+}
+
+const TABLE_HEADER = [
+  'transport'.padEnd(15),
+  'wait strategy'.padEnd(15),
+  'frame'.padStart(6),
+  'M frames/s'.padStart(9),
+  'GB/s'.padStart(7),
+  '1-way p50'.padStart(9),
+  '1-way p99'.padStart(9),
+  'rtt p50'.padStart(9),
+].join(' ');
+
+function printTargets(rows: readonly Row[]): void {
+  const find = (transport: string, strategy: string, sizeBytes: number): Row | undefined =>
+    rows.find((row) => row.transport === transport && row.strategy === strategy && row.sizeBytes === sizeBytes);
+  const spin64 = find('sab-ring', 'spin', 64);
+  const spin8k = find('sab-ring', 'spin', 8192);
+  const post64 = find('postMessage', 'event loop', 64);
+  console.log('\ntargets (spinning ring, one producer, one consumer):');
+  if (spin64) console.log(`  64 B:  ${(spin64.framesPerSec / 1e6).toFixed(2)} M frames/s (target >= 7)`);
+  if (spin8k) console.log(`  8 KB:  ${spin8k.gbPerSec.toFixed(2)} GB/s (target >= 8)`);
+  if (spin64 && post64) {
+    console.log(`  64 B vs postMessage: ${(spin64.framesPerSec / post64.framesPerSec).toFixed(1)}x (target >= 10x)`);
+  }
+}
+
+async function main(): Promise<void> {
+  const options = parseOptions(process.argv.slice(2));
+  const { warmupMs, durationMs, pings } = options;
+  console.log(`queue bench: ${durationMs} ms per stream after ${warmupMs} ms warm-up, ${pings} pings, ` +
+    `ring ${options.capacityBytes} B; latencies in µs`);
+  console.log(TABLE_HEADER);
+  const rows: Row[] = [];
+  for (const sizeBytes of options.sizesBytes) {
+    const params: RunParams = { sizeBytes, warmupMs, durationMs, pings };
+    const runs: (() => Promise<Row>)[] = [
+      ...options.strategies.map((strategy) => () => benchRing(options, params, strategy)),
+      () => benchPostMessage(params),
+      () => benchMessageChannel(params),
+    ];
+    for (const run of runs) {
+      const row = await run();
+      rows.push(row);
+      console.log(formatRow(row));
+    }
+  }
+  printTargets(rows);
+}
+
+await main();
