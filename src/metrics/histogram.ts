@@ -13,7 +13,8 @@ export class Histogram {
 
   record(value: number): void {
     const v = value < 0 ? 0 : value;
-    this.counts[Histogram.bucketOf(v)]++;
+    const b = Histogram.bucketOf(v);
+    this.counts[b] = (this.counts[b] ?? 0) + 1;
     this.total++;
     this.sum += v;
     if (v > this.maxSeen) this.maxSeen = v;

@@ -7,6 +7,7 @@ import { unreachable } from '../assert.ts';
 import { ballotNode, instance as toInstance, type Ballot, type Instance, type NodeId } from './ids.ts';
 import {
   GROUP,
+  valueBytes,
   type AcceptedEntry,
   type Decision,
   type DecisionEntry,
@@ -57,6 +58,8 @@ export class Acceptor implements Role<Message, never> {
   private readonly deliversOut = new Map<NodeId, AcceptedEntry[]>();
   private trimmedBelow = 0;
   private decidedUpTo = 0;
+  private retainedBytes = 0;
+  private readonly decidedNoVote = new Set<number>();
   private now = 0;
 
   constructor(
@@ -69,9 +72,18 @@ export class Acceptor implements Role<Message, never> {
     this.coordinatorSet = new Set(spec.coordinators);
     this.quorum = quorumSize(spec.acceptors.length);
     this.promised = recovered?.promised ?? (0 as Ballot);
-    for (const e of recovered?.accepted ?? []) {
-      this.votes.set(e.instance, { ballot: e.ballot, value: e.value, layout: null, decidedBallot: null });
-    }
+    for (const e of recovered?.accepted ?? []) this.store(e.instance, { ballot: e.ballot, value: e.value, layout: null, decidedBallot: null });
+  }
+
+  /** Every vote held, for a storage that compacts its log. */
+  snapshot(): AcceptedEntry[] {
+    const out: AcceptedEntry[] = [];
+    for (const [instance, v] of this.votes) out.push({ instance, ballot: v.ballot, value: v.value });
+    return out.sort((a, b) => a.instance - b.instance);
+  }
+
+  get retainedValueBytes(): number {
+    return this.retainedBytes;
   }
 
   get promisedBallot(): Ballot {
@@ -199,7 +211,7 @@ export class Acceptor implements Role<Message, never> {
       return;
     }
     const decidedBallot = v?.decidedBallot ?? null;
-    this.votes.set(i, { ballot: b, value, layout, decidedBallot });
+    this.store(i, { ballot: b, value, layout, decidedBallot });
     this.out.persistVote({ instance: i, ballot: b, value });
   }
 
@@ -251,18 +263,38 @@ export class Acceptor implements Role<Message, never> {
 
   private markDecided(i: Instance, b: Ballot): void {
     const v = this.votes.get(i);
-    if (v === undefined || v.decidedBallot !== null) return;
-    v.decidedBallot = b;
-    this.pendingVotes.delete(i);
-    while (this.votes.get(this.decidedUpTo as Instance)?.decidedBallot != null) this.decidedUpTo++;
-    if (this.votes.size > this.opts.acceptorRetainedInstancesMax) this.trim();
+    if (v === undefined) {
+      // Known decided without a vote here (a spare): remembered only to move the watermark.
+      if (i >= this.decidedUpTo && i < this.decidedUpTo + this.opts.phase1WindowInstances) this.decidedNoVote.add(i);
+    } else {
+      if (v.decidedBallot !== null) return;
+      v.decidedBallot = b;
+      this.pendingVotes.delete(i);
+    }
+    for (;;) {
+      const d = this.decidedUpTo as Instance;
+      if (this.decidedNoVote.delete(d) || this.votes.get(d)?.decidedBallot != null) this.decidedUpTo++;
+      else break;
+    }
+    if (this.overRetention()) this.trim();
   }
 
-  /** Forgets the oldest instances, while they are decided: a trimmed instance is a decided one. */
+  private store(i: Instance, v: Vote): void {
+    const old = this.votes.get(i);
+    if (old !== undefined) this.retainedBytes -= valueBytes(old.value);
+    this.votes.set(i, v);
+    this.retainedBytes += valueBytes(v.value);
+  }
+
+  private overRetention(): boolean {
+    return this.votes.size > this.opts.acceptorRetainedInstancesMax || this.retainedBytes > this.opts.acceptorRetainedBytesMax;
+  }
+
+  /** Forgets the oldest instances below the decided watermark: a trimmed instance is a decided one. */
   private trim(): void {
-    while (this.votes.size > this.opts.acceptorRetainedInstancesMax) {
+    while (this.overRetention() && this.trimmedBelow < this.decidedUpTo) {
       const v = this.votes.get(this.trimmedBelow as Instance);
-      if (v === undefined || v.decidedBallot === null) return;
+      if (v !== undefined) this.retainedBytes -= valueBytes(v.value);
       this.votes.delete(this.trimmedBelow as Instance);
       this.trimmedBelow++;
     }

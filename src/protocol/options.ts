@@ -43,6 +43,8 @@ export interface ProtocolOptions {
   readonly learnerWindowInstances: number;
   /** Decided instances an acceptor keeps to serve repairs; the oldest decided ones go first. */
   readonly acceptorRetainedInstancesMax: number;
+  /** Bytes of values in the decided instances an acceptor keeps (its storage is sized from this). */
+  readonly acceptorRetainedBytesMax: number;
   /** Multicast mode: votes an acceptor holds while waiting for the value they vote on. */
   readonly acceptorPendingVotesMax: number;
   /** Instances one Repair request asks for (and one Deliver reply carries). */
@@ -79,6 +81,7 @@ export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = Object.freeze({
   dedupProposersMax: 4096,
   learnerWindowInstances: 8192,
   acceptorRetainedInstancesMax: 65_536,
+  acceptorRetainedBytesMax: 16 * 1024 * 1024,
   acceptorPendingVotesMax: 4096,
   repairInstancesMax: 64,
   decisionEntriesMax: 256,
@@ -115,6 +118,7 @@ export function resolveProtocolOptions(partial: Partial<ProtocolOptions> = {}, p
   rel(o.phase1WindowInstances >= 2 * o.instancesInFlightMax, 'phase1WindowInstances', 'must be at least twice instancesInFlightMax');
   rel(o.learnerWindowInstances >= o.phase1WindowInstances, 'learnerWindowInstances', 'must be at least phase1WindowInstances');
   rel(o.acceptorRetainedInstancesMax >= o.phase1WindowInstances, 'acceptorRetainedInstancesMax', 'must be at least phase1WindowInstances');
+  rel(o.acceptorRetainedBytesMax >= 4 * o.batchBytesMax, 'acceptorRetainedBytesMax', 'must be at least four times batchBytesMax');
   rel(o.submitBytesMax <= o.batchBytesMax, 'submitBytesMax', 'must not exceed batchBytesMax');
   rel(o.suspectTicks > 2 * o.heartbeatTicks, 'suspectTicks', 'must exceed twice heartbeatTicks');
   rel(o.takeoverTicks > 2 * o.heartbeatTicks, 'takeoverTicks', 'must exceed twice heartbeatTicks');

@@ -1,0 +1,27 @@
+/** The coordinator role as an actor. */
+import { Coordinator } from '../src/protocol/coordinator.ts';
+import type { NodeId } from '../src/protocol/ids.ts';
+import type { ActorModule } from '../runtime/actor/actor.ts';
+import { bindRole } from './role-binding.ts';
+import type { RoleArgs } from './role-args.ts';
+
+const coordinatorActor: ActorModule = {
+  kind: 'ringcast-actor',
+  create(ctx, raw) {
+    const args = raw as RoleArgs;
+    const role = new Coordinator(args.node as NodeId, args.spec, args.protocol);
+    return bindRole(ctx, args.spec.ring, role, {
+      status: () => ({
+        role: 'coordinator',
+        state: role.currentStatus,
+        ballot: role.currentBallot,
+        layout: [...role.currentLayout],
+        decidedUpTo: role.decidedWatermark,
+        inflight: role.instancesInFlight,
+        queued: role.queuedValues,
+        ...role.stats,
+      }),
+    });
+  },
+};
+export default coordinatorActor;

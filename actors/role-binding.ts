@@ -1,0 +1,56 @@
+/**
+ * Binds one pure protocol role to an actor: protocol frames in (decoded from a copy, since the
+ * role keeps what it is given), ticks in, and after each batch the role's ready(): persist first,
+ * then the messages, each to one actor or to the ring's group. No protocol logic lives here.
+ */
+import { decode, encodedSize, encodeInto } from '../src/codec/index.ts';
+import type { Message } from '../src/protocol/messages.ts';
+import type { Persist, Role } from '../src/protocol/ready.ts';
+import type { ActorBehavior, ActorContext } from '../runtime/actor/actor.ts';
+import { FrameKind } from '../runtime/host/envelope.ts';
+
+export interface RoleHooks<D> {
+  /** Make `persist` durable; called before any message of the same ready() is sent. */
+  persist?(p: Persist): void;
+  delivered?(items: readonly D[]): void;
+  /** Frames of other kinds than protocol messages. */
+  onOtherFrame?(kind: number, src: number, bytes: Uint8Array, offset: number, length: number): void;
+  status?(): Record<string, unknown>;
+}
+
+const ENCODE_OPTS = { checksum: false } as const;
+
+export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message, D> & { drops: { total: number } }, hooks: RoleHooks<D> = {}): ActorBehavior {
+  let decodeErrors = 0;
+  const send = (to: number | 'group', msg: Message): void => {
+    const size = encodedSize(msg);
+    const write = (bytes: Uint8Array, offset: number): number => encodeInto(msg, bytes, offset, ENCODE_OPTS);
+    if (to === 'group') ctx.sendGroup(ring, FrameKind.PROTOCOL, size, write);
+    else ctx.sendFrame(to, FrameKind.PROTOCOL, size, write);
+  };
+  return {
+    onFrame(kind, src, _ring, bytes, offset, length) {
+      if (kind !== FrameKind.PROTOCOL) return hooks.onOtherFrame?.(kind, src, bytes, offset, length);
+      const copy = bytes.slice(offset, offset + length);
+      const r = decode(copy, 0, length);
+      if (!r.ok) {
+        decodeErrors++;
+        return;
+      }
+      role.step(r.msg);
+    },
+    onTick() {
+      role.tick();
+    },
+    flush() {
+      if (!role.hasReady()) return;
+      const r = role.ready();
+      if (r.persist !== null) hooks.persist?.(r.persist);
+      for (const out of r.messages) send(out.to, out.msg);
+      if (r.delivered.length > 0) hooks.delivered?.(r.delivered);
+    },
+    status() {
+      return { ...(hooks.status?.() ?? {}), dropped: role.drops.total, decodeErrors };
+    },
+  };
+}

@@ -1,0 +1,43 @@
+/**
+ * What an actor is to the thread that hosts it. The host hands each frame addressed to the actor
+ * to `onFrame`, calls `onTick` every tick, `flush` after each batch of frames (so output is
+ * batched too), `onTimer` for the timers it set, and `stop` before it goes away.
+ */
+import type { PayloadWriter } from '../host/post-office.ts';
+
+export interface ActorContext {
+  readonly address: number;
+  readonly name: string;
+  /** Milliseconds on a clock shared by every thread of the process (performance.timeOrigin based). */
+  nowMs(): number;
+  /** Sends a frame of `kind` with a payload of at most `size` bytes written by `write`. */
+  sendFrame(to: number, kind: number, size: number, write: PayloadWriter): boolean;
+  /** Sends one frame to every member of a ring's multicast group (but the sender). */
+  sendGroup(ring: number, kind: number, size: number, write: PayloadWriter): void;
+  /** Sends a user message (msgpack) to another actor. */
+  send(to: number, msg: unknown): boolean;
+  setTimer(name: string, delayMs: number, repeat?: boolean): void;
+  cancelTimer(name: string): void;
+  log(line: string): void;
+}
+
+export interface ActorBehavior {
+  /** One frame; the payload view is valid only during the call: copy what you keep. */
+  onFrame(kind: number, src: number, ring: number, bytes: Uint8Array, offset: number, length: number): void;
+  onTick?(nowMs: number): void;
+  flush?(): void;
+  onTimer?(name: string): void;
+  stop?(): void;
+  /** A small status object for `ringcast status` and the API. */
+  status?(): Record<string, unknown>;
+}
+
+/** A module that can be spawned as an actor exports one of these (as default, or by name). */
+export interface ActorModule {
+  readonly kind: 'ringcast-actor';
+  create(ctx: ActorContext, args: unknown): ActorBehavior | Promise<ActorBehavior>;
+}
+
+export function isActorModule(x: unknown): x is ActorModule {
+  return typeof x === 'object' && x !== null && (x as { kind?: unknown }).kind === 'ringcast-actor' && typeof (x as { create?: unknown }).create === 'function';
+}

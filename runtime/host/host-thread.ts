@@ -1,0 +1,182 @@
+/**
+ * A host thread: runs the actors placed on it. It drains its inbound mailboxes, hands frames to
+ * actors, ticks them, flushes their output, and waits the way the scheduler chose (spin, spin
+ * then block, or block). It yields to its event loop every few milliseconds so that control
+ * messages from the supervisor get through even while it spins.
+ */
+import { parentPort, workerData } from 'node:worker_threads';
+import { pinCurrentThread, currentTid, threadCpusAllowed } from '../scheduler/pinning.ts';
+import type { ActorBehavior, ActorContext } from '../actor/actor.ts';
+import { isActorModule } from '../actor/actor.ts';
+import { encodeUserMessage } from '../actor/define-actor.ts';
+import { FrameKind, GROUP_ADDRESS } from './envelope.ts';
+import { PostOffice } from './post-office.ts';
+import { serializeError, type ActorSpec, type FromHost, type HostInit, type ToHost } from './host-protocol.ts';
+
+const YIELD_EVERY_MS = 5;
+
+interface Hosted {
+  readonly spec: ActorSpec;
+  readonly behavior: ActorBehavior;
+  readonly timers: Map<string, { due: number; periodMs: number | null }>;
+}
+
+const init = workerData as HostInit;
+const port = parentPort;
+if (port === null) throw new Error('host-thread must run in a worker');
+const post = (m: FromHost): void => port.postMessage(m);
+const now = (): number => performance.timeOrigin + performance.now();
+
+const po = new PostOffice(init.host, init.topology);
+const progress = new Int32Array(init.progress);
+const actors = new Map<number, Hosted>();
+let running = true;
+
+function contextFor(spec: ActorSpec, timers: Hosted['timers']): ActorContext {
+  const self = spec.address;
+  return {
+    address: self,
+    name: spec.name,
+    nowMs: now,
+    sendFrame: (to, kind, size, write) => po.send(to, self, kind, size, write),
+    sendGroup: (ring, kind, size, write) => po.sendGroup(ring, self, kind, size, write),
+    send(to, msg) {
+      const bytes = encodeUserMessage(msg);
+      return po.send(to, self, FrameKind.USER, bytes.length, (b, o) => (b.set(bytes, o), bytes.length));
+    },
+    setTimer: (name, delayMs, repeat = false) => void timers.set(name, { due: now() + delayMs, periodMs: repeat ? delayMs : null }),
+    cancelTimer: (name) => void timers.delete(name),
+    log: (line) => post({ type: 'log', line: `[${spec.name}] ${line}` }),
+  };
+}
+
+async function startActor(spec: ActorSpec): Promise<void> {
+  try {
+    const mod = (await import(spec.module)) as Record<string, unknown>;
+    const factory = mod[spec.exportName ?? 'default'];
+    if (!isActorModule(factory)) throw new Error(`${spec.module} does not export an actor module as ${spec.exportName ?? 'default'}`);
+    const timers: Hosted['timers'] = new Map();
+    const behavior = await factory.create(contextFor(spec, timers), spec.args);
+    actors.set(spec.address, { spec, behavior, timers });
+    post({ type: 'actor-started', address: spec.address });
+  } catch (e) {
+    post({ type: 'actor-start-failed', address: spec.address, error: serializeError(e) });
+  }
+}
+
+/** An actor that throws is taken out at once and reported; the supervisor decides what follows. */
+function crash(a: Hosted, e: unknown): void {
+  actors.delete(a.spec.address);
+  post({ type: 'actor-crashed', address: a.spec.address, error: serializeError(e) });
+}
+
+function guarded(a: Hosted, f: () => void): void {
+  try {
+    f();
+  } catch (e) {
+    crash(a, e);
+  }
+}
+
+function dispatch(dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number): void {
+  if (dst !== GROUP_ADDRESS) {
+    const a = actors.get(dst);
+    if (a !== undefined) guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
+    return;
+  }
+  for (const m of po.localGroupMembers(ring)) {
+    const a = m === src ? undefined : actors.get(m);
+    if (a !== undefined) guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
+  }
+}
+
+function runTimers(t: number): void {
+  for (const a of actors.values()) {
+    for (const [name, timer] of a.timers) {
+      if (timer.due > t) continue;
+      if (timer.periodMs === null) a.timers.delete(name);
+      else timer.due = t + timer.periodMs;
+      guarded(a, () => a.behavior.onTimer?.(name));
+    }
+  }
+}
+
+function flushActors(): void {
+  for (const a of actors.values()) if (a.behavior.flush !== undefined) guarded(a, () => a.behavior.flush?.());
+  po.flush();
+}
+
+async function loop(): Promise<void> {
+  let nextTick = now() + init.tickMs;
+  let lastYield = now();
+  let idleSince = -1;
+  while (running) {
+    const frames = po.drain(dispatch);
+    let t = now();
+    let ticked = false;
+    if (t >= nextTick) {
+      ticked = true;
+      for (const a of actors.values()) if (a.behavior.onTick !== undefined) guarded(a, () => a.behavior.onTick?.(t));
+      runTimers(t);
+      nextTick = Math.max(nextTick + init.tickMs, t + init.tickMs / 2);
+      Atomics.add(progress, init.host, 1);
+    }
+    if (frames > 0 || ticked || po.hasBacklog()) flushActors();
+    if (frames > 0 || po.hasWork()) idleSince = -1;
+    else waitIdle(t, nextTick, (idleSince = idleSince < 0 ? t : idleSince));
+    t = now();
+    if (t - lastYield >= YIELD_EVERY_MS) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      lastYield = now();
+    }
+  }
+}
+
+function waitIdle(t: number, nextTick: number, idleSince: number): void {
+  if (init.wait === 'spin') return;
+  if (init.wait === 'spin-then-wait' && (t - idleSince) * 1000 < init.spinBudgetUs) return;
+  const timeoutMs = po.hasBacklog() ? 0.2 : Math.max(0, Math.min(nextTick - t, YIELD_EVERY_MS));
+  po.doorbells.sleep(init.host, timeoutMs, () => po.hasWork());
+}
+
+port.on('message', (m: ToHost) => {
+  switch (m.type) {
+    case 'start-actor':
+      void startActor(m.spec);
+      break;
+    case 'stop-actor': {
+      const a = actors.get(m.address);
+      if (a !== undefined) guarded(a, () => a.behavior.stop?.());
+      actors.delete(m.address);
+      post({ type: 'actor-stopped', address: m.address });
+      break;
+    }
+    case 'status': {
+      const list = [...actors.values()].map((a) => ({ address: a.spec.address, name: a.spec.name, status: safeStatus(a) }));
+      post({ type: 'status', id: m.id, status: { host: init.host, actors: list, mailbox: { ...po.stats } } });
+      break;
+    }
+    case 'stop':
+      running = false;
+      for (const a of actors.values()) guarded(a, () => a.behavior.stop?.());
+      actors.clear();
+      flushActors();
+      po.close();
+      post({ type: 'stopped' });
+      port.close();
+      break;
+  }
+});
+
+function safeStatus(a: Hosted): Record<string, unknown> {
+  try {
+    return a.behavior.status?.() ?? {};
+  } catch (e) {
+    return { statusError: String(e) };
+  }
+}
+
+const pin = init.cpu === null ? null : pinCurrentThread(init.cpu);
+const tid = pin?.tid ?? currentTid();
+post({ type: 'ready', tid, pinned: pin?.ok ?? null, cpusAllowed: tid === null ? null : threadCpusAllowed(tid), pinReason: pin?.reason ?? null });
+void loop();

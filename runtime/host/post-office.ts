@@ -1,0 +1,172 @@
+/**
+ * Moves frames between the actors of one process. Every ordered pair of host threads has its own
+ * SPSC ring (no CAS on the hot path); a frame for an actor on the same thread skips the rings.
+ * A group frame is written once per host thread that has members of the group, and that thread
+ * hands it to each of them (the in-process analogue of one IP multicast datagram per host).
+ *
+ * When a ring is full the frame waits, copied, in a bounded overflow queue for that edge (frames
+ * on an edge stay in order); past `overflowFramesMax` frames are dropped and counted: the
+ * protocol tolerates loss and re-sends, and a thread must never block on a peer that may be
+ * blocked on it.
+ */
+import { attachSpscRing, RESERVE_FULL, type RingConsumer, type RingProducer } from '../../src/sab-ring/index.ts';
+import { Doorbells } from './doorbell.ts';
+import { ENVELOPE_BYTES, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
+
+/** Everything a thread needs to join the post office; plain data, sent to workers. */
+export interface TopologyData {
+  readonly hostCount: number;
+  /** [address, host index] pairs. */
+  readonly addresses: readonly (readonly [number, number])[];
+  /** [ring id, member addresses] pairs: who receives the ring's group frames. */
+  readonly groups: readonly (readonly [number, readonly number[]])[];
+  /** rings[src][dst]: the SPSC ring from host src to host dst (null on the diagonal). */
+  readonly rings: readonly (readonly (SharedArrayBuffer | null)[])[];
+  readonly doorbells: SharedArrayBuffer;
+  readonly overflowFramesMax: number;
+}
+
+/** Receives one frame; the payload view is valid only during the call. */
+export type FrameSink = (dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number) => void;
+
+/** Writes a payload of at most the announced size at `offset`; returns the bytes written. */
+export type PayloadWriter = (bytes: Uint8Array, offset: number) => number;
+
+export class PostOffice {
+  readonly stats = { framesSent: 0, framesReceived: 0, overflowed: 0, dropped: 0, unknownAddress: 0 };
+  readonly doorbells: Doorbells;
+  private readonly hostOf = new Map<number, number>();
+  private readonly groupHosts = new Map<number, number[]>();
+  private readonly groupMembers = new Map<number, number[]>();
+  private readonly producers: (RingProducer | null)[];
+  private readonly consumers: RingConsumer[];
+  private readonly overflow: Uint8Array[][];
+  private local: Uint8Array[] = [];
+  private readonly dirty = new Set<number>();
+
+  constructor(
+    readonly host: number,
+    private readonly topo: TopologyData,
+  ) {
+    for (const [addr, h] of topo.addresses) this.hostOf.set(addr, h);
+    for (const [ring, members] of topo.groups) {
+      this.groupMembers.set(ring, members.filter((m) => this.hostOf.get(m) === host));
+      this.groupHosts.set(ring, [...new Set(members.map((m) => this.hostOf.get(m) ?? -1))].filter((h) => h >= 0));
+    }
+    this.doorbells = new Doorbells(topo.doorbells);
+    this.producers = topo.rings[host]?.map((sab) => (sab === null ? null : attachSpscRing(sab).producer())) ?? [];
+    this.consumers = [];
+    for (let src = 0; src < topo.hostCount; src++) {
+      const sab = topo.rings[src]?.[host];
+      if (sab !== null && sab !== undefined) this.consumers.push(attachSpscRing(sab).consumer());
+    }
+    this.overflow = Array.from({ length: topo.hostCount }, () => []);
+  }
+
+  /** Local members of a ring's group on this thread. */
+  localGroupMembers(ring: number): readonly number[] {
+    return this.groupMembers.get(ring) ?? [];
+  }
+
+  hostOfAddress(addr: number): number | undefined {
+    return this.hostOf.get(addr);
+  }
+
+  /** Sends one frame to one address; false if it was dropped (unknown address, or overflow full). */
+  send(dst: number, src: number, kind: number, size: number, write: PayloadWriter): boolean {
+    const h = this.hostOf.get(dst);
+    if (h === undefined) {
+      this.stats.unknownAddress++;
+      return false;
+    }
+    return this.sendToHost(h, dst, src, kind, 0, size, write);
+  }
+
+  /** Sends one frame to every member of a ring's group except `src`, one copy per thread. */
+  sendGroup(ring: number, src: number, kind: number, size: number, write: PayloadWriter): void {
+    for (const h of this.groupHosts.get(ring) ?? []) this.sendToHost(h, GROUP_ADDRESS, src, kind, ring, size, write);
+  }
+
+  private sendToHost(h: number, dst: number, src: number, kind: number, ring: number, size: number, write: PayloadWriter): boolean {
+    this.stats.framesSent++;
+    if (h === this.host) {
+      const frame = new Uint8Array(ENVELOPE_BYTES + size);
+      writeEnvelope(frame, 0, dst, src, kind, ring);
+      const written = write(frame, ENVELOPE_BYTES);
+      this.local.push(written === size ? frame : frame.subarray(0, ENVELOPE_BYTES + written));
+      return true;
+    }
+    const producer = this.producers[h];
+    if (producer === null || producer === undefined) return false;
+    const queue = this.overflow[h] as Uint8Array[];
+    if (queue.length === 0) {
+      const offset = producer.reserve(ENVELOPE_BYTES + size);
+      if (offset !== RESERVE_FULL) {
+        const bytes = producer.bytes;
+        writeEnvelope(bytes, offset, dst, src, kind, ring);
+        producer.commit(ENVELOPE_BYTES + write(bytes, offset + ENVELOPE_BYTES));
+        this.dirty.add(h);
+        return true;
+      }
+    }
+    if (queue.length >= this.topo.overflowFramesMax) {
+      this.stats.dropped++;
+      return false;
+    }
+    const frame = new Uint8Array(ENVELOPE_BYTES + size);
+    writeEnvelope(frame, 0, dst, src, kind, ring);
+    const written = write(frame, ENVELOPE_BYTES);
+    queue.push(written === size ? frame : frame.subarray(0, ENVELOPE_BYTES + written));
+    this.stats.overflowed++;
+    return true;
+  }
+
+  /** Hands every frame available (inbound rings, then frames between local actors) to `sink`. */
+  drain(sink: FrameSink): number {
+    let n = 0;
+    const deliver = (bytes: Uint8Array, offset: number, length: number): void => {
+      n++;
+      sink(envelopeDst(bytes, offset), envelopeSrc(bytes, offset), envelopeKind(bytes, offset), envelopeRing(bytes, offset), bytes, offset + ENVELOPE_BYTES, length - ENVELOPE_BYTES);
+    };
+    for (const c of this.consumers) c.drain(deliver);
+    // Frames sent to local actors while handling these wait for the next round: no recursion.
+    const local = this.local;
+    this.local = [];
+    for (const f of local) deliver(f, 0, f.length);
+    this.stats.framesReceived += n;
+    return n;
+  }
+
+  /** Moves overflowed frames into their rings where room allows, and wakes sleeping receivers. */
+  flush(): void {
+    for (let h = 0; h < this.overflow.length; h++) {
+      const queue = this.overflow[h] as Uint8Array[];
+      if (queue.length === 0) continue;
+      const producer = this.producers[h] as RingProducer;
+      let k = 0;
+      while (k < queue.length && producer.tryWrite(queue[k] as Uint8Array)) k++;
+      if (k > 0) {
+        queue.splice(0, k);
+        this.dirty.add(h);
+      }
+    }
+    for (const h of this.dirty) this.doorbells.ring(h);
+    this.dirty.clear();
+  }
+
+  hasWork(): boolean {
+    if (this.local.length > 0) return true;
+    for (const c of this.consumers) if (c.hasData()) return true;
+    return false;
+  }
+
+  /** True while overflowed frames wait for room. */
+  hasBacklog(): boolean {
+    return this.overflow.some((q) => q.length > 0);
+  }
+
+  close(): void {
+    for (const p of this.producers) p?.close();
+    for (const c of this.consumers) c.close();
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * The placement policy, pure: which actors get a dedicated thread and which share one, which
+ * threads may busy-poll, and which CPU each hot thread is pinned to. On a machine with C cores a
+ * spinner holds its core for a whole time slice, so never more than C threads spin, and only hot
+ * ones (the coordinator and the acceptors that forward Phase 2 along the ring).
+ */
+import { ConfigError } from '../../src/errors.ts';
+
+export type PlacementMode = 'dedicated' | 'shared';
+export type WaitKind = 'spin' | 'spin-then-wait' | 'block';
+
+export interface ActorToPlace {
+  readonly name: string;
+  /** On the hot ring-forwarding path. */
+  readonly hot: boolean;
+  /** Actors with the same group share a thread in `shared` mode; omitted: the policy decides. */
+  readonly group?: string;
+}
+
+export interface ThreadPlan {
+  readonly index: number;
+  readonly actors: readonly string[];
+  readonly wait: WaitKind;
+  /** CPU to pin this thread to, or null. */
+  readonly cpu: number | null;
+}
+
+export interface PlacementOptions {
+  readonly mode: PlacementMode;
+  readonly cores: number;
+  /** Threads `shared` mode spreads actors over (default: the number of cores). */
+  readonly threads?: number;
+  /** Let hot threads busy-poll (bounded by `cores`); otherwise every thread blocks when idle. */
+  readonly spin: boolean;
+  readonly pin: boolean;
+}
+
+export function planPlacement(actors: readonly ActorToPlace[], o: PlacementOptions): ThreadPlan[] {
+  if (!Number.isSafeInteger(o.cores) || o.cores < 1) throw new ConfigError('placement.cores', 'must be a positive integer');
+  const names = new Set(actors.map((a) => a.name));
+  if (names.size !== actors.length) throw new ConfigError('placement', 'two actors share a name');
+  const groups = o.mode === 'dedicated' ? actors.map((a) => [a]) : shareThreads(actors, o.threads ?? o.cores);
+  // Hot threads first in CPU order, so pinning spreads the ring across cores.
+  const hot = groups.map((g, i) => ({ i, hot: g.some((a) => a.hot) }));
+  const spinnersMax = o.spin ? o.cores : 0;
+  const spinners = new Set(hot.filter((h) => h.hot).slice(0, spinnersMax).map((h) => h.i));
+  // A pure spinner is allowed only while every thread can have a core of its own.
+  const spinKind: WaitKind = groups.length <= o.cores ? 'spin' : 'spin-then-wait';
+  let nextCpu = 0;
+  return groups.map((g, i) => {
+    const wait: WaitKind = spinners.has(i) ? spinKind : 'block';
+    const cpu = o.pin && spinners.has(i) ? nextCpu++ % o.cores : null;
+    return { index: i, actors: g.map((a) => a.name), wait, cpu };
+  });
+}
+
+/** Explicit groups first; the rest dealt round-robin, hot actors spread before cold ones. */
+function shareThreads(actors: readonly ActorToPlace[], threads: number): ActorToPlace[][] {
+  if (!Number.isSafeInteger(threads) || threads < 1) throw new ConfigError('placement.threads', 'must be a positive integer');
+  const out: ActorToPlace[][] = [];
+  const byGroup = new Map<string, ActorToPlace[]>();
+  for (const a of actors) {
+    if (a.group === undefined) continue;
+    const g = byGroup.get(a.group) ?? [];
+    g.push(a);
+    byGroup.set(a.group, g);
+  }
+  out.push(...byGroup.values());
+  const free = actors.filter((a) => a.group === undefined);
+  const slots = Math.max(1, threads - out.length);
+  const dealt: ActorToPlace[][] = Array.from({ length: Math.min(slots, free.length) }, () => []);
+  const ordered = [...free.filter((a) => a.hot), ...free.filter((a) => !a.hot)];
+  ordered.forEach((a, k) => dealt[k % dealt.length]?.push(a));
+  out.push(...dealt);
+  return out;
+}

@@ -1,0 +1,113 @@
+/**
+ * An acceptor's `memory` storage: its promise and votes in a SharedArrayBuffer that the
+ * supervisor owns, so that an acceptor restarted after its thread died gets them back.
+ *
+ * Two segments; votes are appended to the active one as codec frames (checksummed). When it is
+ * full, the acceptor's current votes are written to the other segment and the two swap. The
+ * write offset is published after the bytes, so a thread that dies mid-write loses only the
+ * frame it had not published — and that vote was never sent (persist before send).
+ *
+ * Header (Int32 words): 0 active segment, 1 generation, 2 and 3 the write offset of segment 0 and 1;
+ * Float64 at byte 16: promise. Flipping word 0 is the single commit point of a compaction.
+ */
+import { decode, encodedSize, encodeInto } from '../../src/codec/index.ts';
+import { AssertionError } from '../../src/errors.ts';
+import type { Ballot, NodeId, RingId } from '../../src/protocol/ids.ts';
+import type { AcceptedEntry, Deliver } from '../../src/protocol/messages.ts';
+import type { AcceptorState } from '../../src/protocol/acceptor.ts';
+
+const HEADER_BYTES = 64;
+const W_ACTIVE = 0;
+const W_GENERATION = 1;
+const offsetWord = (segment: number): number => 2 + segment;
+const PROMISE_BYTE = 16;
+
+export class SabVoteStore {
+  readonly sab: SharedArrayBuffer;
+  readonly segmentBytes: number;
+  private readonly words: Int32Array;
+  private readonly promise: Float64Array;
+  private readonly bytes: Uint8Array;
+
+  static create(segmentBytes: number): SabVoteStore {
+    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 4096) throw new AssertionError(`vote store segment of ${segmentBytes} bytes`);
+    return new SabVoteStore(new SharedArrayBuffer(HEADER_BYTES + 2 * segmentBytes));
+  }
+
+  constructor(sab: SharedArrayBuffer) {
+    this.sab = sab;
+    this.segmentBytes = (sab.byteLength - HEADER_BYTES) / 2;
+    this.words = new Int32Array(sab, 0, 4);
+    this.promise = new Float64Array(sab, PROMISE_BYTE, 1);
+    this.bytes = new Uint8Array(sab);
+  }
+
+  /** What an acceptor restarted on this store recovers: its promise, and its votes (copied). */
+  load(): AcceptorState {
+    const promised = (this.promise[0] ?? 0) as Ballot;
+    const byInstance = new Map<number, AcceptedEntry>();
+    const active = Atomics.load(this.words, W_ACTIVE);
+    const start = this.segmentStart(active);
+    const end = start + Atomics.load(this.words, offsetWord(active));
+    let o = start;
+    while (o < end) {
+      const r = decode(this.bytes, o, end - o);
+      if (!r.ok || r.msg.type !== 'deliver') throw new AssertionError(`vote store corrupt at ${o - start}: ${r.ok ? r.msg.type : r.error}`);
+      for (const e of r.msg.entries) byInstance.set(e.instance, copyEntry(e));
+      o += r.size;
+    }
+    return { promised, accepted: [...byInstance.values()] };
+  }
+
+  savePromise(b: Ballot): void {
+    this.promise[0] = b;
+  }
+
+  /** Appends votes; when the segment is full, compacts to `snapshot()` (which includes them). */
+  appendVotes(entries: readonly AcceptedEntry[], snapshot: () => readonly AcceptedEntry[]): void {
+    const active = Atomics.load(this.words, W_ACTIVE);
+    let offset = Atomics.load(this.words, offsetWord(active));
+    for (const e of entries) {
+      const written = this.write(active, offset, e);
+      if (written < 0) return this.compact(snapshot());
+      offset += written;
+    }
+    Atomics.store(this.words, offsetWord(active), offset);
+  }
+
+  /** Rewrites the votes into the other segment and makes it the active one. */
+  compact(votes: readonly AcceptedEntry[]): void {
+    const next = 1 - Atomics.load(this.words, W_ACTIVE);
+    let offset = 0;
+    for (const e of votes) {
+      const written = this.write(next, offset, e);
+      if (written < 0) throw new AssertionError(`vote store segment of ${this.segmentBytes} bytes cannot hold the ${votes.length} votes retained: raise its size`);
+      offset += written;
+    }
+    Atomics.store(this.words, offsetWord(next), offset);
+    Atomics.store(this.words, W_ACTIVE, next);
+    Atomics.add(this.words, W_GENERATION, 1);
+  }
+
+  /** Bytes used in the active segment. */
+  get usedBytes(): number {
+    return Atomics.load(this.words, offsetWord(Atomics.load(this.words, W_ACTIVE)));
+  }
+
+  private segmentStart(segment: number): number {
+    return HEADER_BYTES + segment * this.segmentBytes;
+  }
+
+  /** Writes one vote as a one-entry Deliver frame; -1 when it does not fit. */
+  private write(segment: number, offset: number, e: AcceptedEntry): number {
+    const msg: Deliver = { type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: [e] };
+    const size = encodedSize(msg);
+    if (offset + size > this.segmentBytes) return -1;
+    return encodeInto(msg, this.bytes, this.segmentStart(segment) + offset);
+  }
+}
+
+function copyEntry(e: AcceptedEntry): AcceptedEntry {
+  if (e.value.kind !== 'batch') return e;
+  return { ...e, value: { kind: 'batch', items: e.value.items.map((i) => ({ id: i.id, bytes: i.bytes.slice() })) } };
+}
