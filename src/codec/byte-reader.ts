@@ -1,7 +1,8 @@
 /**
  * Little-endian reads from untrusted bytes, bounded by the end of the frame. Nothing throws: the
  * first failure is recorded (sticky), the reader jumps to the end, and every later read returns 0,
- * so a body parser checks `ok` only where it is about to allocate or return.
+ * so a body parser checks `ok` only where it is about to allocate or return. Like the writer, it
+ * keeps the DataView of the last buffer it read, so that decoding a buffer again creates nothing.
  */
 import type { DecodeError } from './decode-result.ts';
 

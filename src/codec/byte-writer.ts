@@ -1,7 +1,8 @@
 /**
  * Little-endian writes into a caller's buffer. One writer serves every encode: it keeps the
  * DataView of the last buffer it saw, so encoding into the same ring slot or pooled buffer again
- * creates nothing. Bounds are the caller's business (encodeInto checks the size first).
+ * creates nothing (it holds on to that one buffer until another comes). Bounds are the caller's
+ * business: encodeInto checks the size first.
  */
 const U32_SPAN = 2 ** 32;
 
