@@ -154,13 +154,22 @@ export class Acceptor implements Role<Message, never> {
     this.promise(m.ballot);
     const from = Math.min(Math.max(m.instanceFrom, this.trimmedBelow), m.instanceTo);
     const accepted: AcceptedEntry[] = [];
+    let bytes = 0;
+    let to = m.instanceTo as number;
     for (let i = from; i < m.instanceTo; i++) {
       const v = this.votes.get(i as Instance);
-      if (v !== undefined) accepted.push({ instance: i as Instance, ballot: v.ballot, value: v.value });
+      if (v === undefined) continue;
+      bytes += valueBytes(v.value);
+      // Too many votes for one message: report a shorter window; the leader asks again from there.
+      if (bytes > this.opts.messageBytesMax && accepted.length > 0) {
+        to = i;
+        break;
+      }
+      accepted.push({ instance: i as Instance, ballot: v.ballot, value: v.value });
     }
     this.out.send({
       to: m.from,
-      msg: { type: 'phase1b', ring: this.spec.ring, from: this.id, ballot: m.ballot, instanceFrom: from as Instance, instanceTo: m.instanceTo, accepted },
+      msg: { type: 'phase1b', ring: this.spec.ring, from: this.id, ballot: m.ballot, instanceFrom: from as Instance, instanceTo: to as Instance, accepted },
     });
   }
 
@@ -330,7 +339,7 @@ export class Acceptor implements Role<Message, never> {
       }
     }
     for (const [to, entries] of this.deliversOut) {
-      for (const chunk of chunks(entries, this.opts.repairInstancesMax)) {
+      for (const chunk of chunksByBytes(entries, this.opts.repairInstancesMax, this.opts.messageBytesMax)) {
         this.out.send({ to, msg: { type: 'deliver', ring, from: this.id, entries: chunk } });
       }
     }
@@ -342,5 +351,24 @@ export class Acceptor implements Role<Message, never> {
 export function chunks<T>(list: readonly T[], size: number): T[][] {
   const result: T[][] = [];
   for (let i = 0; i < list.length; i += size) result.push(list.slice(i, i + size));
+  return result;
+}
+
+/** Splits entries into messages of at most `entriesMax` entries and about `bytesMax` bytes of values. */
+export function chunksByBytes(list: readonly AcceptedEntry[], entriesMax: number, bytesMax: number): AcceptedEntry[][] {
+  const result: AcceptedEntry[][] = [];
+  let current: AcceptedEntry[] = [];
+  let bytes = 0;
+  for (const e of list) {
+    const b = valueBytes(e.value);
+    if (current.length > 0 && (current.length >= entriesMax || bytes + b > bytesMax)) {
+      result.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(e);
+    bytes += b;
+  }
+  if (current.length > 0) result.push(current);
   return result;
 }

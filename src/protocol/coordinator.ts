@@ -215,7 +215,7 @@ export class Coordinator implements Role<Message, never> {
   private onPhase1B(m: Phase1B): void {
     if (!this.acceptorSet.has(m.from)) return this.drops.drop('phase1b-unknown-acceptor');
     const p = this.status === 'phase1' ? this.phase1 : this.topUp;
-    if (p === null || m.ballot !== this.ballot || m.instanceTo !== p.to || m.instanceFrom < p.from) {
+    if (p === null || m.ballot !== this.ballot || m.instanceTo > p.to || m.instanceFrom < p.from || m.instanceTo < m.instanceFrom) {
       return this.drops.drop('phase1b-stale');
     }
     this.acceptorHeardAt.set(m.from, this.now);
@@ -225,22 +225,30 @@ export class Coordinator implements Role<Message, never> {
     else this.completeTopUp(p);
   }
 
-  /** The highest-ballot vote per instance among the replies, and the trim floor they report. */
-  private static chosenValues(p: Phase1Round): { floor: number; chosen: Map<number, { ballot: Ballot; value: Value }> } {
+  /**
+   * The highest-ballot vote per instance among the replies, the trim floor they report, and how
+   * far the window is covered (an acceptor with many votes reports a shorter window).
+   */
+  private static chosenValues(p: Phase1Round): { floor: number; coveredTo: number; chosen: Map<number, { ballot: Ballot; value: Value }> } {
     let floor = p.from;
+    let coveredTo = p.to;
     const chosen = new Map<number, { ballot: Ballot; value: Value }>();
     for (const reply of p.replies.values()) {
       floor = Math.max(floor, reply.instanceFrom);
+      coveredTo = Math.min(coveredTo, reply.instanceTo);
+    }
+    for (const reply of p.replies.values()) {
       for (const e of reply.accepted) {
+        if (e.instance >= coveredTo) continue;
         const prev = chosen.get(e.instance);
         if (prev === undefined || e.ballot > prev.ballot) chosen.set(e.instance, { ballot: e.ballot, value: e.value });
       }
     }
-    return { floor, chosen };
+    return { floor, coveredTo: Math.max(coveredTo, floor), chosen };
   }
 
   private completePhase1(p: Phase1Round): void {
-    const { floor, chosen } = Coordinator.chosenValues(p);
+    const { floor, coveredTo, chosen } = Coordinator.chosenValues(p);
     const previous = new Map(this.inflight);
     this.inflight.clear();
     this.reserved.clear();
@@ -260,7 +268,7 @@ export class Coordinator implements Role<Message, never> {
     if (requeue.length > 0) this.queue = [...requeue, ...this.queue.slice(this.queueHead)];
     if (requeue.length > 0) this.queueHead = 0;
     this.nextInstance = Math.max(floor, this.decidedUpTo);
-    this.windowTo = p.to;
+    this.windowTo = coveredTo;
     this.layout = this.chooseLayout([...p.replies.keys()]);
     for (const a of this.layout) this.acceptorHeardAt.set(a, this.now);
     this.phase1 = null;
@@ -268,9 +276,9 @@ export class Coordinator implements Role<Message, never> {
   }
 
   private completeTopUp(p: Phase1Round): void {
-    const { chosen } = Coordinator.chosenValues(p);
+    const { coveredTo, chosen } = Coordinator.chosenValues(p);
     for (const [i, c] of chosen) if (i >= this.nextInstance && !this.isDecided(i)) this.reserve(i, c.value);
-    this.windowTo = p.to;
+    this.windowTo = Math.max(this.windowTo, coveredTo);
     this.topUp = null;
   }
 

@@ -9,7 +9,7 @@ import { DedupTable } from './dedup.ts';
 import type { AcceptedEntry, Decision, Deliver, Message, Phase2A, Value } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
 import { DropCounters, Outbox, type DeliveredInstance, type Ready, type Role } from './ready.ts';
-import { chunks } from './acceptor.ts';
+import { chunksByBytes } from './acceptor.ts';
 
 /** Proposals kept per instance (one per ballot seen); older ballots make way. */
 const PROPOSALS_PER_INSTANCE_MAX = 4;
@@ -108,7 +108,7 @@ export class Learner implements Role<Message, DeliveredInstance> {
 
   ready(): Ready<DeliveredInstance> {
     if (this.chainNext !== undefined && this.chainOut.length > 0) {
-      for (const entries of chunks(this.chainOut, this.opts.repairInstancesMax)) {
+      for (const entries of chunksByBytes(this.chainOut, this.opts.repairInstancesMax, this.opts.messageBytesMax)) {
         this.out.send({ to: this.chainNext, msg: { type: 'deliver', ring: this.spec.ring, from: this.id, entries } });
       }
     }

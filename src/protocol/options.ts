@@ -51,6 +51,11 @@ export interface ProtocolOptions {
   readonly repairInstancesMax: number;
   /** Decision entries in one Decision message. */
   readonly decisionEntriesMax: number;
+  /**
+   * Bytes of values in one Phase 1B or Deliver message: an acceptor whose votes in a window
+   * exceed it reports a shorter window, and the leader asks again from there.
+   */
+  readonly messageBytesMax: number;
 
   readonly heartbeatTicks: number;
   /** An acceptor not heard from for this long is suspected and replaced in the ring. */
@@ -85,6 +90,7 @@ export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = Object.freeze({
   acceptorPendingVotesMax: 4096,
   repairInstancesMax: 64,
   decisionEntriesMax: 256,
+  messageBytesMax: 1024 * 1024,
   heartbeatTicks: 5,
   suspectTicks: 30,
   takeoverTicks: 40,
@@ -119,6 +125,7 @@ export function resolveProtocolOptions(partial: Partial<ProtocolOptions> = {}, p
   rel(o.learnerWindowInstances >= o.phase1WindowInstances, 'learnerWindowInstances', 'must be at least phase1WindowInstances');
   rel(o.acceptorRetainedInstancesMax >= o.phase1WindowInstances, 'acceptorRetainedInstancesMax', 'must be at least phase1WindowInstances');
   rel(o.acceptorRetainedBytesMax >= 4 * o.batchBytesMax, 'acceptorRetainedBytesMax', 'must be at least four times batchBytesMax');
+  rel(o.messageBytesMax >= 2 * o.batchBytesMax, 'messageBytesMax', 'must be at least twice batchBytesMax, so that one instance always fits');
   rel(o.submitBytesMax <= o.batchBytesMax, 'submitBytesMax', 'must not exceed batchBytesMax');
   rel(o.suspectTicks > 2 * o.heartbeatTicks, 'suspectTicks', 'must exceed twice heartbeatTicks');
   rel(o.takeoverTicks > 2 * o.heartbeatTicks, 'takeoverTicks', 'must exceed twice heartbeatTicks');

@@ -32,3 +32,4 @@ export {
   RingReaderDetachedError,
   RingStateError,
 } from './ring-errors.ts';
+export { releaseAbandonedEndpoints } from './endpoint-release.ts';

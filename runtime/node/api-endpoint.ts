@@ -1,0 +1,171 @@
+/**
+ * The API's end of the mailboxes, on the main thread (address 0). It sends propose requests to
+ * proposer actors and resolves their promises when the values are decided; it passes delivered
+ * instances to onDeliver callbacks in order, once each (a restarted learner that delivers again
+ * from the start is skipped up to what was already delivered). It waits with Atomics.waitAsync,
+ * so it never blocks the program's event loop.
+ */
+import { ErrorCode, RingcastError } from '../../src/errors.ts';
+import type { ValueId } from '../../src/protocol/ids.ts';
+import type { DeliveredInstance } from '../../src/protocol/ready.ts';
+import { decodeDelivered } from '../host/delivered-frame.ts';
+import { FrameKind } from '../host/envelope.ts';
+import type { PostOffice } from '../host/post-office.ts';
+import { API_ADDRESS } from './node-plan.ts';
+
+interface PendingPropose {
+  readonly proposer: number;
+  readonly resolve: (id: ValueId) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface Subscription {
+  readonly callbacks: Set<(d: DeliveredInstance) => void>;
+  /** The next instance to hand to callbacks; lower ones were delivered already. */
+  nextInstance: number;
+}
+
+export class ApiEndpoint {
+  private readonly pending = new Map<number, PendingPropose>();
+  private readonly outstanding = new Map<number, number>();
+  private readonly subscriptions = new Map<number, Subscription>();
+  private nextRequest = 1;
+  private open = true;
+  private flushQueued = false;
+  private readonly pumping: Promise<void>;
+  readonly stats = { proposed: 0, acked: 0, refused: 0, delivered: 0, callbackErrors: 0 };
+
+  constructor(
+    private readonly po: PostOffice,
+    private readonly outstandingMax: number,
+  ) {
+    this.pumping = this.pump();
+  }
+
+  propose(proposer: number, bytes: Uint8Array): Promise<ValueId> {
+    if (!this.open) return Promise.reject(new RingcastError(ErrorCode.CLOSED, 'the node is closed'));
+    const n = this.outstanding.get(proposer) ?? 0;
+    if (n >= this.outstandingMax) {
+      return Promise.reject(new RingcastError(ErrorCode.PROPOSER_FULL, `${n} proposals outstanding at proposer ${proposer} (proposeOutstandingMax)`));
+    }
+    const id = this.nextRequest;
+    this.nextRequest = (this.nextRequest % 0xffff_fffe) + 1;
+    const sent = this.po.send(proposer, API_ADDRESS, FrameKind.PROPOSE, 4 + bytes.length, (b, o) => {
+      new DataView(b.buffer, b.byteOffset + o, 4).setUint32(0, id, true);
+      b.set(bytes, o + 4);
+      return 4 + bytes.length;
+    });
+    if (!sent) return Promise.reject(new RingcastError(ErrorCode.MAILBOX_FULL, `mailbox to proposer ${proposer} is full`));
+    this.stats.proposed++;
+    this.outstanding.set(proposer, n + 1);
+    this.scheduleFlush();
+    return new Promise<ValueId>((resolve, reject) => this.pending.set(id, { proposer, resolve, reject }));
+  }
+
+  /** Calls `cb` with every instance the learner delivers from now on; returns the unsubscribe. */
+  subscribe(learner: number, cb: (d: DeliveredInstance) => void): () => void {
+    let sub = this.subscriptions.get(learner);
+    if (sub === undefined) {
+      sub = { callbacks: new Set(), nextInstance: 0 };
+      this.subscriptions.set(learner, sub);
+      this.sendSubscribe(learner, true);
+    }
+    sub.callbacks.add(cb);
+    return () => {
+      const s = this.subscriptions.get(learner);
+      if (s === undefined || !s.callbacks.delete(cb) || s.callbacks.size > 0) return;
+      this.subscriptions.delete(learner);
+      this.sendSubscribe(learner, false);
+    };
+  }
+
+  /** A restarted learner forgot its subscribers: subscribe again. */
+  resubscribe(learner: number): void {
+    if (this.subscriptions.has(learner)) this.sendSubscribe(learner, true);
+  }
+
+  /** A proposer crashed: what it had not acknowledged may or may not be decided. */
+  rejectPending(proposer: number, reason: unknown): void {
+    for (const [id, p] of this.pending) {
+      if (p.proposer !== proposer) continue;
+      this.pending.delete(id);
+      p.reject(new RingcastError(ErrorCode.ACTOR_CRASHED, `proposer ${proposer} crashed before the value was acknowledged; it may or may not be delivered`, { cause: reason }));
+    }
+    this.outstanding.set(proposer, 0);
+  }
+
+  async close(): Promise<void> {
+    this.open = false;
+    this.po.doorbells.ring(this.po.host);
+    await this.pumping;
+    for (const p of this.pending.values()) p.reject(new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged'));
+    this.pending.clear();
+  }
+
+  private sendSubscribe(learner: number, on: boolean): void {
+    this.po.send(learner, API_ADDRESS, FrameKind.SUBSCRIBE, 1, (b, o) => ((b[o] = on ? 1 : 0), 1));
+    this.scheduleFlush();
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushQueued) return;
+    this.flushQueued = true;
+    queueMicrotask(() => {
+      this.flushQueued = false;
+      this.po.flush();
+    });
+  }
+
+  private async pump(): Promise<void> {
+    const sink = this.onFrame.bind(this);
+    while (this.open) {
+      const n = this.po.drain(sink);
+      this.po.flush();
+      if (n === 0) await this.po.doorbells.sleepAsync(this.po.host, 20, () => this.po.hasWork() || !this.open);
+      else await Promise.resolve();
+    }
+  }
+
+  private onFrame(_dst: number, src: number, kind: number, _ring: number, bytes: Uint8Array, offset: number, length: number): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset + offset, length);
+    if (kind === FrameKind.ACKED) {
+      for (let k = 0; k + 12 <= length; k += 12) this.settle(view.getUint32(k, true), view.getFloat64(k + 4, true) as ValueId, null);
+    } else if (kind === FrameKind.REFUSED) {
+      const err = new RingcastError(ErrorCode.PROPOSER_FULL, `proposer ${src} refused the value: its queue is full`);
+      for (let k = 0; k + 4 <= length; k += 4) this.settle(view.getUint32(k, true), null, err);
+    } else if (kind === FrameKind.DELIVERED) {
+      this.onDelivered(src, bytes, offset, length);
+    }
+  }
+
+  private settle(request: number, id: ValueId | null, error: unknown): void {
+    const p = this.pending.get(request);
+    if (p === undefined) return;
+    this.pending.delete(request);
+    this.outstanding.set(p.proposer, Math.max(0, (this.outstanding.get(p.proposer) ?? 1) - 1));
+    if (id !== null) {
+      this.stats.acked++;
+      p.resolve(id);
+    } else {
+      this.stats.refused++;
+      p.reject(error);
+    }
+  }
+
+  private onDelivered(learner: number, bytes: Uint8Array, offset: number, length: number): void {
+    const sub = this.subscriptions.get(learner);
+    if (sub === undefined) return;
+    const d = decodeDelivered(bytes, offset, length, true);
+    if (d === null || d.instance < sub.nextInstance) return;
+    sub.nextInstance = d.instance + 1;
+    this.stats.delivered += d.values.length;
+    for (const cb of sub.callbacks) {
+      try {
+        cb(d);
+      } catch {
+        // A callback belongs to the program: its failure must not stop deliveries to the others.
+        this.stats.callbackErrors++;
+      }
+    }
+  }
+}

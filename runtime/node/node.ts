@@ -1,0 +1,279 @@
+/**
+ * A ringcast node in this process: its rings' actors placed on worker threads by the scheduler,
+ * connected by SAB mailboxes, supervised, and driven from code through proposer and learner
+ * handles.
+ *
+ *   const node = await startNode({ rings: [{ id: 1 }] });
+ *   node.learner(1).onDeliver((d) => console.log(d.instance, d.values.length));
+ *   await node.proposer(1).propose(new TextEncoder().encode('hello'));
+ *   await node.close();
+ */
+import { availableParallelism } from 'node:os';
+import { ErrorCode, RingcastError } from '../../src/errors.ts';
+import type { ValueId } from '../../src/protocol/ids.ts';
+import type { DeliveredInstance } from '../../src/protocol/ready.ts';
+import { createSpscRing, releaseAbandonedEndpoints } from '../../src/sab-ring/index.ts';
+import { encodeUserMessage } from '../actor/define-actor.ts';
+import { Doorbells } from '../host/doorbell.ts';
+import { FrameKind } from '../host/envelope.ts';
+import { HostHandle, toError, type ThreadInfo } from '../host/host-handle.ts';
+import type { HostStatus } from '../host/host-protocol.ts';
+import { PostOffice, type TopologyData } from '../host/post-office.ts';
+import { planPlacement, type ThreadPlan } from '../scheduler/placement.ts';
+import { SabVoteStore } from '../storage/sab-vote-store.ts';
+import { Supervisor, type ChildHandle, type ChildSpec } from '../supervisor/supervisor.ts';
+import type { ExitReason } from '../supervisor/restart-policy.ts';
+import { ApiEndpoint } from './api-endpoint.ts';
+import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.ts';
+import { API_ADDRESS, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
+
+export interface ProposerHandle {
+  readonly address: number;
+  /** Resolves with the value's id once it is decided (every live learner will deliver it). */
+  propose(bytes: Uint8Array): Promise<ValueId>;
+}
+
+export interface LearnerHandle {
+  readonly address: number;
+  /** `cb` gets every instance delivered from now on, in order, once each; returns the unsubscribe. */
+  onDeliver(cb: (d: DeliveredInstance) => void): () => void;
+}
+
+export interface ThreadReport extends ThreadPlan {
+  readonly host: number;
+  readonly thread: ThreadInfo | null;
+}
+
+type ExitCallback = (reason: ExitReason, error?: unknown) => void;
+
+/** One running actor incarnation, as the supervisor sees it. */
+class ActorIncarnation implements ChildHandle {
+  private exited: { reason: ExitReason; error: unknown } | null = null;
+  private callback: ExitCallback | null = null;
+  constructor(
+    readonly actor: PlannedActor,
+    readonly host: HostHandle,
+    private readonly progressWords: Int32Array,
+  ) {}
+  exit(reason: ExitReason, error?: unknown): void {
+    if (this.exited !== null) return;
+    this.exited = { reason, error };
+    this.callback?.(reason, error);
+  }
+  onExit(cb: ExitCallback): void {
+    this.callback = cb;
+    if (this.exited !== null) cb(this.exited.reason, this.exited.error);
+  }
+  progress(): number {
+    return Atomics.load(this.progressWords, this.host.host);
+  }
+  async stop(): Promise<void> {
+    this.exited ??= { reason: 'normal', error: undefined };
+    if (!this.host.alive) return;
+    // A thread that does not answer within the grace period is hung: end it.
+    const answered = await Promise.race([this.host.stopActor(this.actor.address).then(() => true, () => true), delay(1000).then(() => false)]);
+    if (!answered) await this.host.terminate();
+  }
+}
+
+const delay = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms).unref());
+
+export class RingcastNode {
+  readonly supervisor: Supervisor;
+  private readonly api: ApiEndpoint;
+  private readonly hosts: (HostHandle | null)[];
+  private readonly hostStarting = new Map<number, Promise<HostHandle>>();
+  private readonly live = new Map<number, ActorIncarnation>();
+  private readonly incarnations = new Map<number, number>();
+  private readonly stores = new Map<number, SabVoteStore>();
+  private readonly threadInfo = new Map<number, ThreadInfo>();
+  private readonly hostOfActor = new Map<number, number>();
+  private readonly progress: Int32Array;
+  private closed = false;
+  /** Lines the host threads logged (pinning fallbacks, actor logs); printed unless a handler is set. */
+  onLog: (line: string) => void = (line) => console.error(`ringcast: ${line}`);
+
+  constructor(
+    readonly options: ResolvedNodeOptions,
+    readonly plan: NodePlan,
+    readonly threads: readonly ThreadPlan[],
+    private readonly topology: TopologyData,
+  ) {
+    this.progress = new Int32Array(new SharedArrayBuffer(4 * topology.hostCount));
+    this.hosts = Array.from({ length: topology.hostCount }, () => null);
+    for (const [addr, h] of topology.addresses) this.hostOfActor.set(addr, h);
+    this.api = new ApiEndpoint(new PostOffice(0, topology), options.proposeOutstandingMax);
+    this.supervisor = new Supervisor(options.supervisor);
+    for (const r of plan.rings) {
+      const segmentBytes = 2 * r.options.protocol.acceptorRetainedBytesMax + 8 * r.options.protocol.batchBytesMax * r.options.protocol.instancesInFlightMax;
+      for (const a of r.spec.acceptors) this.stores.set(a, SabVoteStore.create(segmentBytes));
+    }
+  }
+
+  /** Starts every actor under the supervisor, in plan order. */
+  async start(): Promise<void> {
+    for (const a of this.plan.actors) await this.supervisor.startChild(this.childSpec(a));
+  }
+
+  proposer(ring: number, index = 0): ProposerHandle {
+    const address = this.plan.rings.find((r) => r.spec.ring === ring)?.proposers[index];
+    if (address === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `ring ${ring} has no proposer ${index}`);
+    return { address, propose: (bytes) => this.api.propose(address, bytes) };
+  }
+
+  learner(ring: number, index = 0): LearnerHandle {
+    const address = this.plan.rings.find((r) => r.spec.ring === ring)?.spec.learners[index];
+    if (address === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `ring ${ring} has no learner ${index}`);
+    return { address, onDeliver: (cb) => this.api.subscribe(address, cb) };
+  }
+
+  /** Sends a user message to an actor by name. */
+  send(actorName: string, msg: unknown): boolean {
+    const a = this.actorNamed(actorName);
+    const bytes = encodeUserMessage(msg);
+    return this.api['po'].send(a.address, API_ADDRESS, FrameKind.USER, bytes.length, (b, o) => (b.set(bytes, o), bytes.length));
+  }
+
+  actorNamed(name: string): PlannedActor {
+    const a = this.plan.actors.find((x) => x.name === name);
+    if (a === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `no actor named ${name}`);
+    return a;
+  }
+
+  /** Where each actor runs: its thread, wait strategy, CPU, and the kernel's view of its pinning. */
+  threadReport(): ThreadReport[] {
+    return this.threads.map((t) => ({ ...t, host: t.index + 1, thread: this.threadInfo.get(t.index + 1) ?? null }));
+  }
+
+  /** The host thread an actor runs on (for tests that terminate threads on purpose). */
+  hostOf(actorName: string): HostHandle | null {
+    return this.hosts[this.hostOfActor.get(this.actorNamed(actorName).address) ?? -1] ?? null;
+  }
+
+  async status(): Promise<HostStatus[]> {
+    const alive = this.hosts.filter((h): h is HostHandle => h !== null && h.alive);
+    return Promise.all(alive.map((h) => h.status()));
+  }
+
+  get apiStats(): Readonly<ApiEndpoint['stats']> {
+    return this.api.stats;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    await this.supervisor.close();
+    await Promise.all(this.hosts.map((h) => h?.stop()));
+    await this.api.close();
+  }
+
+  private childSpec(a: PlannedActor): ChildSpec {
+    return {
+      id: a.name,
+      restart: a.restart,
+      start: async () => {
+        const host = await this.ensureHost(this.hostOfActor.get(a.address) ?? -1);
+        const incarnation = this.incarnations.get(a.address) ?? 0;
+        this.incarnations.set(a.address, incarnation + 1);
+        await host.startActor({ address: a.address, name: a.name, module: a.module, ...(a.exportName === undefined ? {} : { exportName: a.exportName }), args: this.argsFor(a, incarnation) });
+        const inc = new ActorIncarnation(a, host, this.progress);
+        this.live.set(a.address, inc);
+        if (a.role === 'learner' && incarnation > 0) this.api.resubscribe(a.address);
+        return inc;
+      },
+    };
+  }
+
+  private argsFor(a: PlannedActor, incarnation: number): unknown {
+    if (a.role === 'user') return a.args;
+    const ring = this.plan.rings.find((r) => r.spec.ring === a.ring);
+    if (ring === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `no ring for ${a.name}`);
+    const base = { node: a.address, spec: ring.spec, protocol: ring.options.protocol };
+    switch (a.role) {
+      case 'acceptor':
+        return { ...base, store: this.stores.get(a.address)?.sab };
+      case 'proposer':
+        // A restarted proposer takes fresh sequence numbers, so its value ids never repeat.
+        return { ...base, seqStart: incarnation * 2 ** 24 };
+      case 'learner':
+        return { ...base, subscribers: this.plan.subscribers.get(a.address) ?? [] };
+      case 'coordinator':
+        return base;
+    }
+  }
+
+  private ensureHost(h: number): Promise<HostHandle> {
+    const current = this.hosts[h];
+    if (current !== null && current !== undefined && current.alive) return Promise.resolve(current);
+    const starting = this.hostStarting.get(h);
+    if (starting !== undefined) return starting;
+    const p = this.spawnHost(h).finally(() => this.hostStarting.delete(h));
+    this.hostStarting.set(h, p);
+    return p;
+  }
+
+  private async spawnHost(h: number): Promise<HostHandle> {
+    const plan = this.threads[h - 1];
+    if (plan === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `no thread ${h}`);
+    // The endpoints a dead thread held are released, so that its successor can attach them.
+    for (let k = 0; k < this.topology.hostCount; k++) {
+      const out = this.topology.rings[h]?.[k];
+      const inb = this.topology.rings[k]?.[h];
+      if (out) releaseAbandonedEndpoints(out);
+      if (inb) releaseAbandonedEndpoints(inb);
+    }
+    const handle = new HostHandle(
+      { host: h, topology: this.topology, wait: plan.wait, cpu: plan.cpu, tickMs: this.options.tickMs, progress: this.progress.buffer as SharedArrayBuffer, spinBudgetUs: 50 },
+      {
+        onActorCrashed: (address, error) => this.onActorExit(address, toError(error)),
+        onExit: (host, code, error) => {
+          for (const [address, inc] of this.live) if (inc.host.host === host) this.onActorExit(address, new RingcastError(ErrorCode.ACTOR_CRASHED, `thread ${host} exited (code ${code})`, { cause: error }));
+        },
+        onLog: (line) => this.onLog(line),
+      },
+    );
+    this.hosts[h] = handle;
+    const info = await handle.ready;
+    this.threadInfo.set(h, info);
+    if (plan.cpu !== null && info.pinned !== true) this.onLog(`thread ${h} not pinned to CPU ${plan.cpu}: ${info.pinReason ?? 'unknown'}; it runs unpinned`);
+    return handle;
+  }
+
+  private onActorExit(address: number, error: unknown): void {
+    const inc = this.live.get(address);
+    if (inc === undefined) return;
+    this.live.delete(address);
+    if (inc.actor.role === 'proposer') this.api.rejectPending(address, error);
+    inc.exit('crash', error);
+  }
+}
+
+export async function startNode(options: NodeOptions): Promise<RingcastNode> {
+  const resolved = resolveNodeOptions(options, availableParallelism());
+  const plan = planNode(resolved);
+  const threads = planPlacement(
+    plan.actors.map((a) => ({ name: a.name, hot: a.hot, ...(a.group === undefined ? {} : { group: a.group }) })),
+    resolved.placement,
+  );
+  const topology = buildTopology(resolved, plan, threads);
+  const node = new RingcastNode(resolved, plan, threads, topology);
+  try {
+    await node.start();
+  } catch (e) {
+    await node.close();
+    throw e;
+  }
+  return node;
+}
+
+function buildTopology(o: ResolvedNodeOptions, plan: NodePlan, threads: readonly ThreadPlan[]): TopologyData {
+  const hostCount = threads.length + 1;
+  const hostOfName = new Map<string, number>();
+  threads.forEach((t) => t.actors.forEach((name) => hostOfName.set(name, t.index + 1)));
+  const addresses: [number, number][] = [[API_ADDRESS, 0], ...plan.actors.map((a): [number, number] => [a.address, hostOfName.get(a.name) ?? 0])];
+  const groups = plan.rings.map((r): [number, number[]] => [r.spec.ring, [...r.spec.acceptors, ...r.spec.coordinators, ...r.spec.learners]]);
+  const rings = Array.from({ length: hostCount }, (_, s) =>
+    Array.from({ length: hostCount }, (_, d) => (s === d ? null : createSpscRing({ capacityBytes: o.mailboxBytes }).sab)),
+  );
+  return { hostCount, addresses, groups, rings, doorbells: new Doorbells(hostCount).sab, overflowFramesMax: o.overflowFramesMax };
+}
