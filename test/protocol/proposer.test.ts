@@ -1,0 +1,201 @@
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, isRingcastError } from '../../src/errors.ts';
+import { SEQ_MAX, type ValueId } from '../../src/protocol/ids.ts';
+import type { ClientValue, Message } from '../../src/protocol/messages.ts';
+import type { ProtocolOptions } from '../../src/protocol/options.ts';
+import { Proposer } from '../../src/protocol/proposer.ts';
+import {
+  ack,
+  at,
+  B1,
+  C10,
+  C11,
+  EMPTY_READY,
+  expectDropped,
+  heartbeat,
+  onRing,
+  OTHER_RING,
+  P30,
+  ringSpec,
+  routes,
+  smallOptions,
+  stepAll,
+  STRANGER,
+  submit,
+  tickCollect,
+  to,
+  unexpectedTypeRows,
+  vid,
+} from './builders.ts';
+
+function proposer(seqStart = 0, overrides: Partial<ProtocolOptions> = {}): Proposer {
+  return new Proposer(P30, ringSpec(), smallOptions(overrides), seqStart);
+}
+const bytes = (size: number, fill = 0): Uint8Array => new Uint8Array(size).fill(fill);
+/** Proposes one value per size; returns the client values as the proposer will send them. */
+function proposeAll(p: Proposer, sizes: readonly number[]): ClientValue[] {
+  return sizes.map((size, k) => {
+    const b = bytes(size, k);
+    const id = p.propose(b);
+    if (id === null) throw new Error('back-pressure');
+    return { id, bytes: b };
+  });
+}
+/** The ids of the Submit messages in a ready(), one list per message. */
+const submittedIds = (msgs: readonly { msg: Message }[]): ValueId[][] => msgs.flatMap((o) => (o.msg.type === 'submit' ? [o.msg.values.map((v) => v.id)] : []));
+
+describe('proposer ids', () => {
+  it.each([0, 100, SEQ_MAX - 2])('numbers its values from seqStart %i', (seqStart) => {
+    const p = proposer(seqStart);
+    expect([p.propose(bytes(1)), p.propose(bytes(1)), p.propose(bytes(1))]).toEqual([0, 1, 2].map((k) => vid(P30, seqStart + k)));
+  });
+
+  it('refuses a value when its sequence numbers are exhausted', () => {
+    const p = proposer(SEQ_MAX);
+    expect(p.propose(bytes(1))).toBe(vid(P30, SEQ_MAX));
+    expect(() => p.propose(bytes(1))).toThrow(expect.objectContaining({ code: ErrorCode.PROPOSER_FULL }));
+  });
+
+  it('refuses a value larger than submitBytesMax with a typed error, without using an id', () => {
+    const p = proposer();
+    let thrown: unknown;
+    try {
+      p.propose(bytes(33));
+    } catch (e) {
+      thrown = e;
+    }
+    expect(isRingcastError(thrown, ErrorCode.VALUE_TOO_LARGE)).toBe(true);
+    expect(thrown).toMatchObject({ name: 'RingcastError', code: 'RINGCAST_ERR_VALUE_TOO_LARGE' });
+    expect(p.propose(bytes(32))).toBe(vid(P30, 0));
+  });
+});
+
+describe('proposer batching', () => {
+  it('sends what was proposed to the first coordinator in one Submit', () => {
+    const p = proposer();
+    const values = proposeAll(p, [1, 2, 3]);
+    expect(p.ready()).toEqual({ persist: null, messages: [to(C10, submit(P30, ...values))], delivered: [] });
+    expect(p.ready()).toEqual(EMPTY_READY);
+  });
+
+  it.each<[string, number[], number[]]>([
+    ['values that fill submitBytesMax', [10, 10, 10, 10, 10], [3, 2]],
+    ['a value of exactly submitBytesMax', [1, 32, 1], [1, 1, 1]],
+    ['values up to batchValuesMax', [1, 1, 1, 1, 1, 1], [4, 2]],
+    ['bytes and count together', [16, 16, 1, 1, 1, 1, 1], [2, 4, 1]],
+  ])('splits %s into several Submits', (_what, sizes, counts) => {
+    const p = proposer();
+    const values = proposeAll(p, sizes);
+    const r = p.ready();
+    expect(r.messages.map((o) => (o.msg.type === 'submit' ? o.msg.values.length : -1))).toEqual(counts);
+    expect(r.messages.flatMap((o) => (o.msg.type === 'submit' ? o.msg.values : []))).toEqual(values);
+  });
+
+  it('applies back-pressure at proposerValuesInFlightMax, and lifts it on an ack', () => {
+    const p = proposer();
+    const values = proposeAll(p, [1, 1, 1, 1, 1, 1, 1, 1]);
+    expect(p.propose(bytes(1))).toBeNull();
+    expect(p.valuesInFlight).toBe(8);
+    p.ready();
+    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([vid(P30, 0)]);
+    expect(p.propose(bytes(1))).toBe(vid(P30, 8));
+    expect(p.propose(bytes(1))).toBeNull();
+  });
+});
+
+describe('proposer retries', () => {
+  it('re-sends an unacked value with the same id after proposerRetryTicks', () => {
+    const p = proposer();
+    const values = proposeAll(p, [1, 1]);
+    p.ready();
+    const early = tickCollect(p, 3);
+    // An ack for value 0 keeps C10 the leader; value 1 stays unacked.
+    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([at(values, 0).id]);
+    const rs = tickCollect(p, 2);
+    expect([...early, at(rs, 0)].flatMap(routes)).toEqual([]);
+    expect(at(rs, 1).messages).toEqual([to(C10, submit(P30, at(values, 1)))]);
+    expect(p.stats.resends).toBe(1);
+  });
+
+  it('re-sends each value proposerRetryTicks after its own last send', () => {
+    const p = proposer();
+    proposeAll(p, [1]);
+    p.ready();
+    tickCollect(p, 2);
+    proposeAll(p, [1]);
+    p.ready();
+    // Value 0 went out at tick 0, value 1 at tick 2.
+    const sent = tickCollect(p, 10).flatMap((r, k) => submittedIds(r.messages).map((ids) => [k + 3, ids]));
+    expect(sent).toEqual([
+      [5, [vid(P30, 0)]],
+      [7, [vid(P30, 1)]],
+      [10, [vid(P30, 0)]],
+      [12, [vid(P30, 1)]],
+    ]);
+  });
+
+  it('rotates through the coordinator candidates while no ack comes', () => {
+    const p = proposer();
+    proposeAll(p, [1]);
+    expect(routes(p.ready())).toEqual([`submit->${C10}`]);
+    const sent = tickCollect(p, 15).flatMap((r) => routes(r));
+    expect(sent).toEqual([`submit->${C11}`, `submit->${C10}`, `submit->${C11}`]);
+    expect(p.stats.leaderRotations).toBe(3);
+  });
+
+  it('does not rotate while nothing is in flight', () => {
+    const p = proposer();
+    tickCollect(p, 20);
+    expect(p.leader).toBe(C10);
+  });
+});
+
+describe('proposer acks', () => {
+  it('makes the coordinator that acks the leader, and delivers each id once', () => {
+    const p = proposer();
+    const ids = proposeAll(p, [1, 1]).map((v) => v.id);
+    p.ready();
+    expect(stepAll(p, ack(C11, ...ids))).toEqual({ persist: null, messages: [], delivered: ids });
+    expect(p.leader).toBe(C11);
+    expect(stepAll(p, ack(C11, ...ids))).toEqual(EMPTY_READY);
+    expect(p.valuesInFlight).toBe(0);
+    expect(p.stats.valuesAcked).toBe(2);
+    // The next value goes to the new leader.
+    const next = proposeAll(p, [1]);
+    expect(p.ready().messages).toEqual([to(C11, submit(P30, ...next))]);
+  });
+
+  it('does not send a value acked before it went out', () => {
+    const p = proposer();
+    const values = proposeAll(p, [1, 1]);
+    expect(stepAll(p, ack(C10, at(values, 0).id)).messages).toEqual([to(C10, submit(P30, at(values, 1)))]);
+  });
+
+  it('does not re-send an acked value', () => {
+    const p = proposer();
+    const values = proposeAll(p, [1]);
+    p.ready();
+    stepAll(p, ack(C10, at(values, 0).id));
+    expect(tickCollect(p, 20).flatMap(routes)).toEqual([]);
+  });
+});
+
+describe('proposer bad input', () => {
+  it.each<[string, Message, string]>([
+    ['another ring', onRing(ack(C10, vid(P30, 0)), OTHER_RING), 'wrong-ring'],
+    ['an ack from a stranger', ack(STRANGER, vid(P30, 0)), 'ack-unknown-coordinator'],
+    ...unexpectedTypeRows('submit', 'phase1a', 'phase1b', 'nack', 'phase2a', 'phase2b', 'decision', 'deliver', 'repair'),
+  ])('drops and counts %s', (_what, msg, reason) => {
+    const p = proposer();
+    proposeAll(p, [1]);
+    p.ready();
+    expectDropped(p, msg, reason);
+    expect(p.valuesInFlight).toBe(1);
+  });
+
+  it('ignores heartbeats without counting them', () => {
+    const p = proposer();
+    expect(stepAll(p, heartbeat(C10, B1))).toEqual(EMPTY_READY);
+    expect(p.drops.total).toBe(0);
+  });
+});
