@@ -197,6 +197,7 @@ export class Acceptor implements Role<Message, never> {
 
   protected onPhase2B(m: Phase2B): void {
     if (this.spec.dissemination !== 'multicast') return this.drops.drop('phase2b-ring-mode');
+    if (!this.coordinatorSet.has(ballotNode(m.ballot))) return this.drops.drop('phase2b-bad-ballot');
     if (m.ballot < this.promised) return this.nack(ballotNode(m.ballot), m.ballot);
     const v = this.votes.get(m.instance);
     if (v === undefined || v.ballot !== m.ballot || v.layout === null) {
@@ -272,13 +273,15 @@ export class Acceptor implements Role<Message, never> {
 
   private markDecided(i: Instance, b: Ballot): void {
     const v = this.votes.get(i);
+    this.pendingVotes.delete(i);
     if (v === undefined) {
       // Known decided without a vote here (a spare): remembered only to move the watermark.
       if (i >= this.decidedUpTo && i < this.decidedUpTo + this.opts.phase1WindowInstances) this.decidedNoVote.add(i);
     } else {
-      if (v.decidedBallot !== null) return;
-      v.decidedBallot = b;
-      this.pendingVotes.delete(i);
+      // Servable once the decision names the ballot of the vote held (a re-proposal after the
+      // decision carries the same value under a higher ballot).
+      if (v.decidedBallot === v.ballot) return;
+      if (v.decidedBallot === null || b === v.ballot) v.decidedBallot = b;
     }
     for (;;) {
       const d = this.decidedUpTo as Instance;

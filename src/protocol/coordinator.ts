@@ -25,6 +25,8 @@ export type CoordinatorStatus = 'standby' | 'phase1' | 'leading';
 
 interface InFlight {
   readonly value: Value;
+  /** The ballot it was proposed under. */
+  readonly ballot: Ballot;
   sentAt: number;
   retries: number;
 }
@@ -262,11 +264,18 @@ export class Coordinator implements Role<Message, never> {
       const value = chosen.get(i)?.value ?? previous.get(i)?.value ?? NOOP;
       this.reserve(i, value);
     }
-    // Our earlier proposals beyond that were accepted nowhere in the quorum: queue their values again.
+    // Our earlier proposals that were accepted nowhere in the quorum, or that lost their instance
+    // to another coordinator's value: queue their values again.
     const requeue: ClientValue[] = [];
-    for (const [i, f] of previous) if (i > acceptedMax && f.value.kind === 'batch') requeue.push(...f.value.items);
+    for (const [i, f] of previous) {
+      if (f.value.kind !== 'batch') continue;
+      const kept = i > acceptedMax ? undefined : this.reserved.get(i);
+      const keptIds = new Set(kept?.kind === 'batch' ? kept.items.map((v) => v.id) : []);
+      requeue.push(...f.value.items.filter((v) => !keptIds.has(v.id)));
+    }
     if (requeue.length > 0) this.queue = [...requeue, ...this.queue.slice(this.queueHead)];
     if (requeue.length > 0) this.queueHead = 0;
+    this.markDecidedBelow(floor);
     this.nextInstance = Math.max(floor, this.decidedUpTo);
     this.windowTo = coveredTo;
     this.layout = this.chooseLayout([...p.replies.keys()]);
@@ -276,7 +285,9 @@ export class Coordinator implements Role<Message, never> {
   }
 
   private completeTopUp(p: Phase1Round): void {
-    const { coveredTo, chosen } = Coordinator.chosenValues(p);
+    const { floor, coveredTo, chosen } = Coordinator.chosenValues(p);
+    this.markDecidedBelow(floor);
+    this.nextInstance = Math.max(this.nextInstance, floor);
     for (const [i, c] of chosen) if (i >= this.nextInstance && !this.isDecided(i)) this.reserve(i, c.value);
     this.windowTo = Math.max(this.windowTo, coveredTo);
     this.topUp = null;
@@ -340,7 +351,7 @@ export class Coordinator implements Role<Message, never> {
       if (value === null) break;
       this.reserved.delete(i);
       this.nextInstance++;
-      this.inflight.set(i, { value, sentAt: this.now, retries: 0 });
+      this.inflight.set(i, { value, ballot: this.ballot, sentAt: this.now, retries: 0 });
       this.stats.instancesProposed++;
       this.sendPhase2(i, value);
     }
@@ -411,10 +422,13 @@ export class Coordinator implements Role<Message, never> {
       this.decidedAbove.add(e.instance);
       this.stats.instancesDecided++;
       const f = this.inflight.get(e.instance);
-      if (f !== undefined) {
-        this.inflight.delete(e.instance);
-        if (f.value.kind === 'batch') this.ackValues(f.value.items);
-      }
+      if (f === undefined) continue;
+      this.inflight.delete(e.instance);
+      if (f.value.kind !== 'batch') continue;
+      // Decided under our ballot, or a lower one (which our Phase 1 saw): the value is ours.
+      // Under a higher ballot another coordinator's value may have won: let the proposers retry.
+      if (e.ballot <= f.ballot) this.ackValues(f.value.items);
+      else for (const v of f.value.items) this.queuedIds.delete(v.id);
     }
     this.advanceDecided();
   }
@@ -431,8 +445,11 @@ export class Coordinator implements Role<Message, never> {
 
   private onNack(m: Nack): void {
     this.roundSeen = Math.max(this.roundSeen, ballotRound(m.promised));
-    if (m.ballot !== this.ballot || m.promised <= this.ballot || this.status === 'standby') return;
-    this.stepDown();
+    if (m.ballot !== this.ballot || this.status === 'standby') return;
+    // Our own fresh Phase 1A reached it before (its reply was lost): a fresh Phase 1 needs a
+    // ballot above the promise, so start over with a new round rather than wait forever.
+    if (m.promised === this.ballot && this.status === 'phase1') return this.startPhase1();
+    if (m.promised > this.ballot) this.stepDown();
   }
 
   private onHeartbeat(m: Heartbeat): void {
@@ -469,6 +486,15 @@ export class Coordinator implements Role<Message, never> {
     this.queue = [];
     this.queueHead = 0;
     this.queuedIds.clear();
+  }
+
+  /** Acceptors trimmed everything below `floor`: those instances are decided. */
+  private markDecidedBelow(floor: number): void {
+    if (floor <= this.decidedUpTo) return;
+    this.decidedUpTo = floor;
+    for (const i of this.decidedAbove) if (i < floor) this.decidedAbove.delete(i);
+    for (const i of this.inflight.keys()) if (i < floor) this.inflight.delete(i);
+    this.advanceDecided();
   }
 
   private isDecided(i: number): boolean {

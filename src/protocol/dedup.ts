@@ -13,6 +13,7 @@ interface ProposerWindow {
 
 export class DedupTable {
   private readonly proposers = new Map<NodeId, ProposerWindow>();
+  private lastProposer: NodeId | null = null;
   constructor(
     private readonly window: number,
     private readonly proposersMax: number,
@@ -20,12 +21,18 @@ export class DedupTable {
 
   /**
    * True the first time `id` is seen; false for a duplicate. Past `proposersMax` proposers the
-   * one tracked longest is forgotten: a proposer that has been silent that long has no retries left.
+   * one silent longest is forgotten: a proposer that has been silent that long has no retries left.
    */
   firstTime(id: ValueId): boolean {
     const proposer = valueIdProposer(id);
     const seq = valueIdSeq(id);
     let w = this.proposers.get(proposer);
+    if (w !== undefined && proposer !== this.lastProposer) {
+      // Keep the map in order of last use, so that the first entry is the one silent longest.
+      this.proposers.delete(proposer);
+      this.proposers.set(proposer, w);
+    }
+    this.lastProposer = proposer;
     if (w === undefined) {
       if (this.proposers.size >= this.proposersMax) {
         const oldest = this.proposers.keys().next();

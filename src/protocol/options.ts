@@ -108,7 +108,7 @@ const POSITIVE_INTEGER_FIELDS = Object.keys(DEFAULT_PROTOCOL_OPTIONS) as (keyof 
 /** Fills defaults, validates every field and the relations between them, and freezes. */
 export function resolveProtocolOptions(partial: Partial<ProtocolOptions> = {}, path = 'protocol'): ProtocolOptions {
   for (const key of Object.keys(partial)) {
-    if (!(key in DEFAULT_PROTOCOL_OPTIONS)) throw new ConfigError(`${path}.${key}`, 'unknown option');
+    if (!Object.hasOwn(DEFAULT_PROTOCOL_OPTIONS, key)) throw new ConfigError(`${path}.${key}`, 'unknown option');
   }
   const o = { ...DEFAULT_PROTOCOL_OPTIONS, ...partial };
   for (const key of POSITIVE_INTEGER_FIELDS) {
