@@ -1,11 +1,17 @@
 /**
- * Frame format inside the data area: a 4-byte little-endian Int32 length, then the payload,
- * then padding up to the next 4-byte boundary so that every header is Int32-aligned.
+ * Frame format inside the data area: an 8-byte header (Int32 little-endian payload length, then
+ * 4 reserved bytes, zero), the payload, then padding to the next 8-byte boundary.
+ *
+ * Why 8 and not 4: V8 copies into and out of shared memory with relaxed atomic word copies, and
+ * only when the source and target have the same alignment modulo 8; otherwise it copies byte by
+ * byte, 4 to 7 times slower (measured here: 8 KB at about 30 GB/s aligned, 4 GB/s misaligned).
+ * Payloads therefore start 8-byte aligned, like the ArrayBuffers they are copied from.
+ *
  * A header holding PADDING_MARKER says "the rest of this lap is unused, continue at offset 0":
  * the producer writes it when a frame does not fit before the end of the data area.
  */
-export const FRAME_HEADER_BYTES = 4;
-export const FRAME_ALIGN_BYTES = 4;
+export const FRAME_HEADER_BYTES = 8;
+export const FRAME_ALIGN_BYTES = 8;
 export const PADDING_MARKER = -1;
 
 /** Bytes a frame of `lengthBytes` payload occupies in the ring, header and alignment included. */

@@ -4,7 +4,8 @@
  * (the cluster's events), and which nodes crashed and restarted. It never reads a role's state.
  *
  * Safety, checked as events arrive:
- * - order: each learner incarnation delivers the instances of a ring as 0, 1, 2, … (no gap, no repeat);
+ * - order: each learner incarnation delivers the instances of a ring as 0, 1, 2, … (no gap, no
+ *   instance delivered again);
  * - agreement: every learner incarnation that delivers instance i of a ring delivers the same values
  *   there, so any two delivery sequences are prefixes of one another;
  * - integrity: no value id twice in one incarnation; only proposed ids, with the bytes proposed;
@@ -20,6 +21,7 @@ import type { ClusterEvent } from './cluster.ts';
 
 export type ViolationKind =
   | 'gap'
+  | 'redelivery'
   | 'divergence'
   | 'duplicate-value'
   | 'not-proposed'
@@ -35,6 +37,7 @@ export type ViolationPhase = 'safety' | 'liveness';
 export function violationPhase(kind: ViolationKind): ViolationPhase {
   switch (kind) {
     case 'gap':
+    case 'redelivery':
     case 'divergence':
     case 'duplicate-value':
     case 'not-proposed':
@@ -180,9 +183,8 @@ export class Checker {
     const who = log.who;
     const name = `learner ${learner}#${who.incarnation}`;
     const expected = log.nextInstance.get(d.ring) ?? 0;
-    if (d.instance !== expected) {
-      this.report('gap', at, learner, `${name} delivered ring ${d.ring} instance ${d.instance}, expected instance ${expected}`);
-    }
+    if (d.instance > expected) this.report('gap', at, learner, `${name} delivered ring ${d.ring} instance ${d.instance}, expected instance ${expected}`);
+    if (d.instance < expected) this.report('redelivery', at, learner, `${name} delivered ring ${d.ring} instance ${d.instance} again (next expected: ${expected})`);
     log.nextInstance.set(d.ring, Math.max(expected, d.instance + 1));
     this.checkAgreement(who, d, at);
     for (const v of d.values) this.checkValue(log, v.id, v.bytes, at);

@@ -31,6 +31,10 @@ export interface FaultRates {
   readonly downTicksMax: number;
   /** Chance per tick, while none is under way, that a set of nodes is cut off both ways. */
   readonly partitionRate: number;
+  /** The roles whose nodes a partition may cut off. */
+  readonly partitionRoles: readonly RoleKind[];
+  /** Chance that a partition cuts the current leader off (if coordinators may be cut): that forces a takeover. */
+  readonly partitionLeaderRate: number;
   /** A partition heals after a uniform number of ticks in [partitionTicksMin, partitionTicksMax]. */
   readonly partitionTicksMin: number;
   readonly partitionTicksMax: number;
@@ -46,6 +50,8 @@ export const DEFAULT_FAULT_RATES: FaultRates = Object.freeze({
   downTicksMin: 20,
   downTicksMax: 400,
   partitionRate: 0.002,
+  partitionRoles: ROLE_KINDS,
+  partitionLeaderRate: 0.5,
   partitionTicksMin: 20,
   partitionTicksMax: 300,
 });
@@ -60,7 +66,7 @@ export const NO_FAULTS: FaultRates = Object.freeze({
   partitionRate: 0,
 });
 
-const RATE_FIELDS = ['lossRate', 'duplicateRate', 'reorderRate', 'crashRate', 'partitionRate'] as const;
+const RATE_FIELDS = ['lossRate', 'duplicateRate', 'reorderRate', 'crashRate', 'partitionRate', 'partitionLeaderRate'] as const;
 const TICK_FIELDS = ['reorderTicksMax', 'downTicksMin', 'downTicksMax', 'partitionTicksMin', 'partitionTicksMax'] as const;
 
 export function resolveFaultRates(partial: Partial<FaultRates> = {}, path = 'faults'): FaultRates {
@@ -73,8 +79,10 @@ export function resolveFaultRates(partial: Partial<FaultRates> = {}, path = 'fau
     const v = r[key];
     if (!(Number.isSafeInteger(v) && v >= 1)) throw new ConfigError(`${path}.${key}`, `must be a positive integer, got ${v}`);
   }
-  for (const role of r.crashRoles) {
-    if (!ROLE_KINDS.includes(role)) throw new ConfigError(`${path}.crashRoles`, `unknown role ${JSON.stringify(role)}: one of ${ROLE_KINDS.join(', ')}`);
+  for (const field of ['crashRoles', 'partitionRoles'] as const) {
+    for (const role of r[field]) {
+      if (!ROLE_KINDS.includes(role)) throw new ConfigError(`${path}.${field}`, `unknown role ${JSON.stringify(role)}: one of ${ROLE_KINDS.join(', ')}`);
+    }
   }
   if (r.downTicksMax < r.downTicksMin) throw new ConfigError(`${path}.downTicksMax`, 'must be at least downTicksMin');
   if (r.partitionTicksMax < r.partitionTicksMin) throw new ConfigError(`${path}.partitionTicksMax`, 'must be at least partitionTicksMin');
@@ -182,14 +190,21 @@ export class NetworkFaults {
   };
 
   /** Maybe starts a partition; heals the one under way when its time has come. */
-  tick(now: number, nodes: readonly NodeId[], leader: NodeId | null): Partition | null {
+  tick(now: number, cluster: Cluster): Partition | null {
     if (this.partition !== null && now >= this.partition.healAt) this.partition = null;
     if (this.partition !== null || !this.prng.chance(this.rates.partitionRate)) return null;
+    const roles = this.rates.partitionRoles;
+    const eligible = cluster.nodeIds.filter((n) => roles.includes(cluster.kindOf(n)));
+    if (eligible.length === 0) return null;
     const side = new Set<NodeId>();
-    const size = 1 + this.prng.below(Math.max(1, Math.floor(nodes.length / 2)));
-    // Half of the partitions cut the leader off: that is what exercises takeovers and stale leaders.
-    if (leader !== null && this.prng.chance(0.5)) side.add(leader);
-    while (side.size < size) side.add(nodes[this.prng.below(nodes.length)] as NodeId);
+    const size = 1 + this.prng.below(Math.max(1, Math.floor(cluster.nodeIds.length / 2)));
+    // Cutting the leader off is what exercises takeovers and stale leaders; other cuts exercise
+    // reconfiguration, repair and retries.
+    const leader = roles.includes('coordinator') ? cluster.leader() : null;
+    const cutLeader = this.prng.chance(this.rates.partitionLeaderRate);
+    if (leader !== null && cutLeader) side.add(leader);
+    const others = eligible.filter((n) => n !== leader);
+    while (side.size < Math.min(size, others.length)) side.add(others[this.prng.below(others.length)] as NodeId);
     const healAt = now + uniformTicks(this.prng, this.rates.partitionTicksMin, this.rates.partitionTicksMax);
     this.partition = { side, healAt };
     this.counts.add('partition');

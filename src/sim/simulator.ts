@@ -148,7 +148,7 @@ class Simulation {
     const c = this.cluster;
     for (let t = 0; t < this.params.ticksSafety && this.checker.ok; t++) {
       this.traceNodeFaults(this.nodeFaults.tick(c.now));
-      this.tracePartition(this.network.tick(c.now, c.nodeIds, c.leader()));
+      this.tracePartition(this.network.tick(c.now, c));
       this.propose();
       if (!this.tick()) break;
       this.ticksSafety++;
@@ -246,8 +246,8 @@ export function formatParams(p: SimParams): string {
   return (
     `--ticks ${p.ticksSafety} --liveness-ticks ${p.ticksLivenessMax} --mode ${p.mode}` +
     ` --loss ${f.lossRate} --dup ${f.duplicateRate} --reorder ${f.reorderRate} --reorder-ticks ${f.reorderTicksMax}` +
-    ` --crash ${f.crashRate} --down-ticks ${f.downTicksMin}:${f.downTicksMax}` +
-    ` --partition ${f.partitionRate} --partition-ticks ${f.partitionTicksMin}:${f.partitionTicksMax}` +
+    ` --crash ${f.crashRate} --crash-roles ${f.crashRoles.join(',') || 'none'} --down-ticks ${f.downTicksMin}:${f.downTicksMax}` +
+    ` --partition ${f.partitionRate} --partition-roles ${f.partitionRoles.join(',') || 'none'} --partition-leader ${f.partitionLeaderRate} --partition-ticks ${f.partitionTicksMin}:${f.partitionTicksMax}` +
     ` --propose-rate ${w.proposeRate} --value-bytes ${w.valueBytesMax} --values ${w.valuesMax}${protocol}`
   );
 }

@@ -1,6 +1,6 @@
 /**
- * Tests that expose what look like bugs in src/protocol. Each states the behaviour DESIGN.md §3
- * or the code's own comments promise; each fails against the code as it stands.
+ * Regressions: bugs the unit tests found in src/protocol, each kept as the test that exposed it.
+ * Each states the behaviour DESIGN.md §3 or the code's own comments promise.
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
