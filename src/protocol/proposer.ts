@@ -26,6 +26,8 @@ export class Proposer implements Role<Message, ValueId> {
   private leaderIndex = 0;
   private lastAckAt = 0;
   private now = 0;
+  /** Smoothed ticks from send to ack: under load, values wait in queues longer than the floor. */
+  private ackTicksSmoothed = 0;
   readonly stats = { valuesProposed: 0, valuesAcked: 0, resends: 0, leaderRotations: 0 };
 
   constructor(
@@ -83,9 +85,15 @@ export class Proposer implements Role<Message, ValueId> {
     }
   }
 
+  /** Ticks after which an unacked value is sent again: the floor, or thrice the usual ack time. */
+  get retryTicks(): number {
+    return Math.max(this.opts.proposerRetryTicks, Math.ceil(3 * this.ackTicksSmoothed));
+  }
+
   tick(): void {
     this.now++;
-    const due = this.now - this.opts.proposerRetryTicks;
+    const retryTicks = this.retryTicks;
+    const due = this.now - retryTicks;
     for (const [id, p] of this.pending) {
       if (p.sentAt < 0) continue;
       if (p.sentAt > due) break;
@@ -95,7 +103,7 @@ export class Proposer implements Role<Message, ValueId> {
       this.unsent.push(id);
       this.stats.resends++;
     }
-    if (this.pending.size > 0 && this.now - this.lastAckAt >= this.opts.proposerRetryTicks) {
+    if (this.pending.size > 0 && this.now - this.lastAckAt >= retryTicks) {
       this.lastAckAt = this.now;
       this.leaderIndex++;
       this.stats.leaderRotations++;
@@ -133,7 +141,10 @@ export class Proposer implements Role<Message, ValueId> {
     this.leaderIndex = leaderIndex;
     this.lastAckAt = this.now;
     for (const id of m.ids) {
-      if (!this.pending.delete(id)) continue;
+      const p = this.pending.get(id);
+      if (p === undefined) continue;
+      this.pending.delete(id);
+      if (p.sentAt >= 0) this.ackTicksSmoothed += ((this.now - p.sentAt) - this.ackTicksSmoothed) / 8;
       this.stats.valuesAcked++;
       this.out.deliver(id);
     }
