@@ -74,8 +74,16 @@ export interface SimResult {
   readonly violationsTotal: number;
 }
 
-export function resolveSimParams(partial: Partial<SimParams> = {}): SimParams {
-  const p = { ...DEFAULT_SIM_PARAMS, ...partial };
+/** What a caller may leave out: every field, and any field of the faults and of the workload. */
+export type SimParamsInput = Partial<Omit<SimParams, 'faults' | 'workload'>> & {
+  readonly faults?: Partial<FaultRates>;
+  readonly workload?: Partial<WorkloadOptions>;
+};
+
+/** Fills defaults, validates, and freezes. */
+export function resolveSimParams(input: SimParamsInput = {}): SimParams {
+  const d = DEFAULT_SIM_PARAMS;
+  const p: SimParams = { ...d, ...input, faults: { ...d.faults, ...input.faults }, workload: { ...d.workload, ...input.workload } };
   const positive = (v: number, field: string): void => {
     if (!(Number.isSafeInteger(v) && v >= 1)) throw new ConfigError(`sim.${field}`, `must be a positive integer, got ${v}`);
   };
@@ -86,7 +94,7 @@ export function resolveSimParams(partial: Partial<SimParams> = {}): SimParams {
   const rate = p.workload.proposeRate;
   if (!(rate >= 0 && rate <= 1)) throw new ConfigError('sim.workload.proposeRate', `must be a probability in [0, 1], got ${rate}`);
   resolveProtocolOptions(p.protocol, 'sim.protocol');
-  return Object.freeze({ ...p, faults: resolveFaultRates(p.faults, 'sim.faults') });
+  return Object.freeze({ ...p, faults: resolveFaultRates(p.faults, 'sim.faults'), workload: Object.freeze({ ...p.workload }) });
 }
 
 /** Runs one seed through both phases and returns the verdict. */
