@@ -30,7 +30,7 @@ const learnerActor: ActorModule = {
         if (bytes[offset] === 1) subscribers.add(src);
         else subscribers.delete(src);
       },
-      status: () => ({ role: 'learner', deliveredUpTo: role.deliveredUpTo, subscribers: subscribers.size, ...role.stats }),
+      status: () => ({ role: 'learner', deliveredUpTo: role.deliveredUpTo, subscribers: subscribers.size, head: role.headOfLine(), ...role.stats }),
     });
   },
 };

@@ -50,7 +50,7 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
       if (r.delivered.length > 0) hooks.delivered?.(r.delivered);
     },
     status() {
-      return { ...(hooks.status?.() ?? {}), dropped: role.drops.total, decodeErrors };
+      return { ...(hooks.status?.() ?? {}), dropped: role.drops.total, drops: role.drops.toJSON(), decodeErrors };
     },
   };
 }

@@ -2,6 +2,7 @@
 /** The `ringcast` command line. */
 import { parseArgs } from 'node:util';
 import { runInProcessDemo } from './demo-inprocess.ts';
+import { runThreadDemo } from './demo-threads.ts';
 
 const USAGE = `usage: ringcast <command> [options]
 
@@ -13,6 +14,9 @@ demo options:
   --seconds N      how long values flow (default 10)
   --bytes N        value size in bytes (default 1024)
   --mode M         multicast | ring (default multicast)
+  --placement P    dedicated (a thread per actor, default) | shared (actors share threads)
+  --window N       proposals outstanding at a time (default 4096)
+  --in-process     run every role on this thread under the deterministic scheduler instead
 `;
 
 function fail(message: string): never {
@@ -27,7 +31,7 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return v;
 }
 
-function main(argv: string[]): void {
+async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
@@ -36,7 +40,15 @@ function main(argv: string[]): void {
   if (command !== 'demo') fail(`unknown command ${JSON.stringify(command)}`);
   const { values } = parseArgs({
     args: rest,
-    options: { seconds: { type: 'string' }, bytes: { type: 'string' }, mode: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      seconds: { type: 'string' },
+      bytes: { type: 'string' },
+      mode: { type: 'string' },
+      placement: { type: 'string' },
+      window: { type: 'string' },
+      'in-process': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
   });
   if (values.help === true) {
@@ -45,11 +57,12 @@ function main(argv: string[]): void {
   }
   const mode = values.mode ?? 'multicast';
   if (mode !== 'multicast' && mode !== 'ring') fail(`--mode must be multicast or ring, got ${JSON.stringify(mode)}`);
-  runInProcessDemo({ seconds: positiveInt('seconds', values.seconds, 10), valueBytes: positiveInt('bytes', values.bytes, 1024), mode });
+  const placement = values.placement ?? 'dedicated';
+  if (placement !== 'dedicated' && placement !== 'shared') fail(`--placement must be dedicated or shared, got ${JSON.stringify(placement)}`);
+  const seconds = positiveInt('seconds', values.seconds, 10);
+  const valueBytes = positiveInt('bytes', values.bytes, 1024);
+  if (values['in-process'] === true) return runInProcessDemo({ seconds, valueBytes, mode });
+  await runThreadDemo({ seconds, valueBytes, mode, placement, window: positiveInt('window', values.window, 4096) });
 }
 
-try {
-  main(process.argv.slice(2));
-} catch (e) {
-  fail(e instanceof Error ? e.message : String(e));
-}
+main(process.argv.slice(2)).catch((e: unknown) => fail(e instanceof Error ? e.message : String(e)));

@@ -275,7 +275,8 @@ export class Coordinator implements Role<Message, never> {
     }
     if (requeue.length > 0) this.queue = [...requeue, ...this.queue.slice(this.queueHead)];
     if (requeue.length > 0) this.queueHead = 0;
-    this.markDecidedBelow(floor);
+    // A floor above the window's start is the acceptors' trim point: everything below is decided.
+    if (floor > p.from) this.markDecidedBelow(floor);
     this.nextInstance = Math.max(floor, this.decidedUpTo);
     this.windowTo = coveredTo;
     this.layout = this.chooseLayout([...p.replies.keys()]);
@@ -286,8 +287,12 @@ export class Coordinator implements Role<Message, never> {
 
   private completeTopUp(p: Phase1Round): void {
     const { floor, coveredTo, chosen } = Coordinator.chosenValues(p);
-    this.markDecidedBelow(floor);
-    this.nextInstance = Math.max(this.nextInstance, floor);
+    // Only a floor above the top-up's start says something (acceptors trimmed past it); the
+    // instances below the start are ours, in flight or not yet decided.
+    if (floor > p.from) {
+      this.markDecidedBelow(floor);
+      this.nextInstance = Math.max(this.nextInstance, floor);
+    }
     for (const [i, c] of chosen) if (i >= this.nextInstance && !this.isDecided(i)) this.reserve(i, c.value);
     this.windowTo = Math.max(this.windowTo, coveredTo);
     this.topUp = null;

@@ -52,6 +52,12 @@ export class Learner implements Role<Message, DeliveredInstance> {
     return toInstance(this.nextInstance);
   }
 
+  /** What is known of the next instance to deliver: for status and diagnosis of a stall. */
+  headOfLine(): { instance: number; proposalBallots: number[]; decidedBallot: number | null; highestKnown: number } {
+    const i = this.nextInstance;
+    return { instance: i, proposalBallots: (this.proposals.get(i) ?? []).map((p) => p.ballot), decidedBallot: this.decided.get(i) ?? null, highestKnown: this.highestKnown };
+  }
+
   step(msg: Message): void {
     if (msg.ring !== this.spec.ring) return this.drops.drop('wrong-ring');
     switch (msg.type) {
