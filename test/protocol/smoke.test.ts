@@ -24,3 +24,21 @@ describe.each(['multicast', 'ring'] as const)('smoke %s', (mode) => {
     expect(c.acked.get(n(30))?.length).toBe(1000);
   });
 });
+
+describe('window top-ups with instances in flight', () => {
+  // Regression: a top-up once declared every instance below its start decided, so instances in
+  // flight whose decision was lost were skipped by the leader and never delivered.
+  it.each(['multicast', 'ring'] as const)('delivers every value with tiny windows and lost Phase 2 messages (%s)', (mode) => {
+    let k = 0;
+    const c = new Cluster({
+      ring: { ring: ringId(1), acceptors: [n(1), n(2), n(3)], coordinators: [n(10)], learners: [n(20)], dissemination: mode },
+      proposers: [n(30)],
+      protocol: { phase1WindowInstances: 8, instancesInFlightMax: 4, learnerWindowInstances: 64, acceptorRetainedInstancesMax: 64, batchValuesMax: 4 },
+      policy: (_from, _to, msg) => ({ drop: (msg.type === 'phase2a' || msg.type === 'phase2b' || msg.type === 'decision') && ++k % 7 === 0, delayTicks: 1, duplicates: 0 }),
+    });
+    const ids = [];
+    for (let i = 0; i < 400; i++) ids.push(c.propose(n(30), new Uint8Array([i & 255])));
+    expect(c.runUntil(() => c.deliveredValues(n(20)).length === 400, 20_000)).toBe(true);
+    expect(c.deliveredValues(n(20))).toEqual(ids);
+  });
+});
