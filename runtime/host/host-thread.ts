@@ -19,6 +19,9 @@ interface Hosted {
   readonly spec: ActorSpec;
   readonly behavior: ActorBehavior;
   readonly timers: Map<string, { due: number; periodMs: number | null }>;
+  /** Milliseconds spent in this actor's handlers, and frames handed to it. */
+  busyMs: number;
+  frames: number;
 }
 
 const init = workerData as HostInit;
@@ -57,7 +60,7 @@ async function startActor(spec: ActorSpec): Promise<void> {
     if (!isActorModule(factory)) throw new Error(`${spec.module} does not export an actor module as ${spec.exportName ?? 'default'}`);
     const timers: Hosted['timers'] = new Map();
     const behavior = await factory.create(contextFor(spec, timers), spec.args);
-    actors.set(spec.address, { spec, behavior, timers });
+    actors.set(spec.address, { spec, behavior, timers, busyMs: 0, frames: 0 });
     post({ type: 'actor-started', address: spec.address });
   } catch (e) {
     post({ type: 'actor-start-failed', address: spec.address, error: serializeError(e) });
@@ -71,22 +74,29 @@ function crash(a: Hosted, e: unknown): void {
 }
 
 function guarded(a: Hosted, f: () => void): void {
+  const t0 = performance.now();
   try {
     f();
   } catch (e) {
     crash(a, e);
   }
+  a.busyMs += performance.now() - t0;
 }
 
 function dispatch(dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number): void {
   if (dst !== GROUP_ADDRESS) {
     const a = actors.get(dst);
-    if (a !== undefined) guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
+    if (a !== undefined) {
+      a.frames++;
+      guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
+    }
     return;
   }
   for (const m of po.localGroupMembers(ring)) {
     const a = m === src ? undefined : actors.get(m);
-    if (a !== undefined) guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
+    if (a === undefined) continue;
+    a.frames++;
+    guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
   }
 }
 
@@ -152,7 +162,7 @@ port.on('message', (m: ToHost) => {
       break;
     }
     case 'status': {
-      const list = [...actors.values()].map((a) => ({ address: a.spec.address, name: a.spec.name, status: safeStatus(a) }));
+      const list = [...actors.values()].map((a) => ({ address: a.spec.address, name: a.spec.name, status: { ...safeStatus(a), busyMs: Math.round(a.busyMs), frames: a.frames } }));
       post({ type: 'status', id: m.id, status: { host: init.host, actors: list, mailbox: { ...po.stats } } });
       break;
     }

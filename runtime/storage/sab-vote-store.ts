@@ -2,10 +2,11 @@
  * An acceptor's `memory` storage: its promise and votes in a SharedArrayBuffer that the
  * supervisor owns, so that an acceptor restarted after its thread died gets them back.
  *
- * Two segments; votes are appended to the active one as codec frames (checksummed). When it is
- * full, the acceptor's current votes are written to the other segment and the two swap. The
- * write offset is published after the bytes, so a thread that dies mid-write loses only the
- * frame it had not published — and that vote was never sent (persist before send).
+ * Two segments; votes are appended to the active one as codec frames, each 8-byte aligned. When
+ * it is full, the acceptor's current votes are written to the other segment and the two swap.
+ * The write offset is published after the bytes, so a thread that dies mid-write loses only the
+ * frame it had not published — and that vote was never sent (persist before send). The frames
+ * carry no checksum: shared memory does not flip bits, and torn writes are never published.
  *
  * Header (Int32 words): 0 active segment, 1 generation, 2 and 3 the write offset of segment 0 and 1;
  * Float64 at byte 16: promise. Flipping word 0 is the single commit point of a compaction.
@@ -28,6 +29,7 @@ export class SabVoteStore {
   private readonly words: Int32Array;
   private readonly promise: Float64Array;
   private readonly bytes: Uint8Array;
+  private scratch = new Uint8Array(64 * 1024);
 
   static create(segmentBytes: number): SabVoteStore {
     if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 4096) throw new AssertionError(`vote store segment of ${segmentBytes} bytes`);
@@ -54,7 +56,7 @@ export class SabVoteStore {
       const r = decode(this.bytes, o, end - o);
       if (!r.ok || r.msg.type !== 'deliver') throw new AssertionError(`vote store corrupt at ${o - start}: ${r.ok ? r.msg.type : r.error}`);
       for (const e of r.msg.entries) byInstance.set(e.instance, copyEntry(e));
-      o += r.size;
+      o += align8(r.size);
     }
     return { promised, accepted: [...byInstance.values()] };
   }
@@ -98,14 +100,22 @@ export class SabVoteStore {
     return HEADER_BYTES + segment * this.segmentBytes;
   }
 
-  /** Writes one vote as a one-entry Deliver frame; -1 when it does not fit. */
+  /**
+   * Writes one vote as a one-entry Deliver frame, 8-byte aligned; -1 when it does not fit. It is
+   * encoded on the heap and copied in one aligned block (see PostOffice.compose for why).
+   */
   private write(segment: number, offset: number, e: AcceptedEntry): number {
     const msg: Deliver = { type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: [e] };
     const size = encodedSize(msg);
-    if (offset + size > this.segmentBytes) return -1;
-    return encodeInto(msg, this.bytes, this.segmentStart(segment) + offset);
+    if (offset + align8(size) > this.segmentBytes) return -1;
+    if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, 2 * this.scratch.length));
+    const written = encodeInto(msg, this.scratch, 0, { checksum: false });
+    this.bytes.set(this.scratch.subarray(0, written), this.segmentStart(segment) + offset);
+    return align8(written);
   }
 }
+
+const align8 = (n: number): number => (n + 7) & ~7;
 
 function copyEntry(e: AcceptedEntry): AcceptedEntry {
   if (e.value.kind !== 'batch') return e;
