@@ -1,6 +1,6 @@
 /**
  * Frame format inside the data area: an 8-byte header (Int32 little-endian payload length, then
- * 4 reserved bytes, zero), the payload, then padding to the next 8-byte boundary.
+ * 4 unused bytes), the payload, then padding to the next 8-byte boundary.
  *
  * Why 8 and not 4: V8 copies into and out of shared memory with relaxed atomic word copies, and
  * only when the source and target have the same alignment modulo 8; otherwise it copies byte by

@@ -6,11 +6,13 @@
  * - Broadcast ring (createBroadcastRing / attachBroadcastRing): one producer, many readers, the
  *   producer waits for the slowest registered reader; detachReader() removes a dead one.
  * - Wait strategies per endpoint: spin, wait, spin-then-wait, wait-async.
+ * - releaseAbandonedEndpoints(): for a supervisor, frees the claims of a dead thread's endpoints.
  *
  * This module imports nothing from the rest of ringcast and can be extracted as is.
  */
 export { createSpscRing, attachSpscRing, SpscRing } from './spsc-ring.ts';
 export { createBroadcastRing, attachBroadcastRing, BroadcastRing } from './broadcast-ring.ts';
+export { releaseAbandonedEndpoints } from './endpoint-release.ts';
 export { RingProducer, RESERVE_FULL } from './ring-producer.ts';
 export { RingConsumer, type FrameHandler } from './ring-consumer.ts';
 export { SPIN_BUDGET_DEFAULT, type WaitStrategy, type WaitStrategyKind } from './wait-strategy.ts';
@@ -32,4 +34,3 @@ export {
   RingReaderDetachedError,
   RingStateError,
 } from './ring-errors.ts';
-export { releaseAbandonedEndpoints } from './endpoint-release.ts';

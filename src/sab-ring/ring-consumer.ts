@@ -8,7 +8,7 @@
  */
 import { FRAME_HEADER_BYTES, PADDING_MARKER, frameBytesOf } from './frame-format.ts';
 import { RingEndpoint } from './ring-endpoint.ts';
-import { RingEndpointTakenError, RingReaderDetachedError } from './ring-errors.ts';
+import { RingEndpointTakenError, RingReaderDetachedError, RingStateError } from './ring-errors.ts';
 import {
   SlotState,
   W_DATA_SLEEPERS,
@@ -49,6 +49,7 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
     this.copied = bytes.slice(offset, offset + lengthBytes);
   };
   private closed = false;
+  private draining = false;
 
   constructor(sab: SharedArrayBuffer, geometry: RingGeometry, placement: ConsumerPlacement, config: EndpointConfig) {
     super(sab, geometry);
@@ -73,16 +74,19 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
    * Hands every frame published so far (at most `framesMax`) to `onFrame`, then releases them all.
    * Returns the number of frames handed over. If `onFrame` throws, the frames before it and the
    * frame that threw are released (a frame that always throws must not wedge the ring).
-   * Throws RingReaderDetachedError when this reader's slot was detached.
+   * Throws RingReaderDetachedError when this reader's slot was detached, and RingStateError when
+   * called from inside its own `onFrame` (the outer call has not released its frames yet).
    */
   drain(onFrame: FrameHandler, framesMax = Infinity): number {
     this.checkRegistered();
+    if (this.draining) throw new RingStateError('drain() called from inside its own onFrame');
     let head = this.head;
     // One load of the producer's line per drain, not per frame: everything published by now.
     const tail = (this.tailSeen = Atomics.load(this.header, W_TAIL));
     if (head === tail) return 0;
     const { bytes, data32, mask } = this;
     let frames = 0;
+    this.draining = true;
     try {
       while (head !== tail && frames < framesMax) {
         const offset = head & mask;
@@ -96,6 +100,7 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
         onFrame(bytes, offset + FRAME_HEADER_BYTES, lengthBytes);
       }
     } finally {
+      this.draining = false;
       this.release(head);
     }
     return frames;
@@ -112,7 +117,9 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
 
   /** True when at least one frame is published and not yet drained. */
   hasData(): boolean {
-    return this.ready();
+    if (this.head !== this.tailSeen) return true;
+    this.tailSeen = Atomics.load(this.header, W_TAIL);
+    return this.head !== this.tailSeen;
   }
 
   /** Waits with the endpoint's sync strategy until data arrives; false on timeout. */
@@ -137,9 +144,7 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
 
   /** WaitTarget: data published, or the slot detached (so that a sleeping reader learns of it). */
   ready(): boolean {
-    if (this.head !== this.tailSeen) return true;
-    this.tailSeen = Atomics.load(this.header, W_TAIL);
-    return this.head !== this.tailSeen || !this.isRegistered();
+    return this.hasData() || !this.isRegistered();
   }
 
   private release(head: number): void {

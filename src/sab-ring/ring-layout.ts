@@ -86,8 +86,8 @@ export function allocateRing(kind: RingKind, capacityBytes: number, readersMax: 
   return sab;
 }
 
-/** Reads and checks the header of a buffer received from another thread. */
-export function readGeometry(sab: unknown, kind: RingKind): RingGeometry {
+/** Reads and checks the header of a buffer received from another thread; `kind` undefined: any. */
+export function readGeometry(sab: unknown, expectedKind: RingKind | undefined): RingGeometry {
   if (!(sab instanceof SharedArrayBuffer)) throw new RingLayoutError('expected a SharedArrayBuffer');
   if (sab.byteLength < headerBytesOf(1)) throw new RingLayoutError(`${sab.byteLength} bytes is too small`);
   const header = new Int32Array(sab, 0, headerBytesOf(1) / 4);
@@ -96,11 +96,16 @@ export function readGeometry(sab: unknown, kind: RingKind): RingGeometry {
   if (version !== RING_LAYOUT_VERSION) {
     throw new RingLayoutError(`layout version ${version}, this module reads ${RING_LAYOUT_VERSION}`);
   }
-  if (header[W_KIND] !== kind) {
-    throw new RingLayoutError(`ring kind ${kindName(header[W_KIND])}, expected ${kindName(kind)}`);
+  const kind = header[W_KIND];
+  if (kind !== RingKind.SPSC && kind !== RingKind.BROADCAST) throw new RingLayoutError(`unknown ring kind ${kind}`);
+  if (expectedKind !== undefined && kind !== expectedKind) {
+    throw new RingLayoutError(`ring kind ${kindName(kind)}, expected ${kindName(expectedKind)}`);
   }
   const capacityBytes = header[W_CAPACITY_BYTES] ?? 0;
   const readersMax = header[W_READERS_MAX] ?? 0;
+  if (capacityBytes < 8 || (capacityBytes & (capacityBytes - 1)) !== 0 || readersMax < 1) {
+    throw new RingLayoutError(`corrupt header: capacityBytes ${capacityBytes}, readersMax ${readersMax}`);
+  }
   const dataOffsetBytes = headerBytesOf(readersMax);
   if (sab.byteLength !== dataOffsetBytes + capacityBytes) {
     throw new RingLayoutError(`byteLength ${sab.byteLength} does not match the header's sizes`);
@@ -108,8 +113,6 @@ export function readGeometry(sab: unknown, kind: RingKind): RingGeometry {
   return { kind, capacityBytes, readersMax, dataOffsetBytes };
 }
 
-function kindName(kind: number | undefined): string {
-  if (kind === RingKind.SPSC) return 'spsc';
-  if (kind === RingKind.BROADCAST) return 'broadcast';
-  return String(kind);
+function kindName(kind: RingKind): string {
+  return kind === RingKind.SPSC ? 'spsc' : 'broadcast';
 }

@@ -7,7 +7,7 @@ import {
   type RingConsumer,
 } from '../../src/sab-ring/index.ts';
 
-function frameOf(seq: number, lengthBytes = 28): Uint8Array {
+function frameOf(seq: number, lengthBytes = 24): Uint8Array {
   return new Uint8Array(lengthBytes).fill(seq & 0xff);
 }
 
@@ -56,8 +56,8 @@ describe('broadcast ring: slow-reader policy is back-pressure', () => {
     const producer = ring.producer({ waitStrategy: { kind: 'wait' } });
     for (let seq = 0; seq < 8; seq++) expect(producer.tryWrite(frameOf(seq))).toBe(true);
     drainAll(fast);
-    expect(producer.reserve(28)).toBe(RESERVE_FULL);
-    expect(producer.waitForSpace(28, 10)).toBe(false);
+    expect(producer.reserve(24)).toBe(RESERVE_FULL);
+    expect(producer.waitForSpace(24, 10)).toBe(false);
     slow.drain(() => {}, 3);
     for (let seq = 8; seq < 11; seq++) expect(producer.tryWrite(frameOf(seq))).toBe(true);
     expect(producer.tryWrite(frameOf(11))).toBe(false);
@@ -71,7 +71,7 @@ describe('broadcast ring: slow-reader policy is back-pressure', () => {
     const producer = ring.producer();
     while (producer.tryWrite(frameOf(0)));
     drainAll(live);
-    expect(producer.hasSpaceFor(28)).toBe(false);
+    expect(producer.hasSpaceFor(24)).toBe(false);
     const supervisorView = attachBroadcastRing(ring.sab);
     expect(supervisorView.detachReader(dead.readerSlot)).toBe(true);
     expect(supervisorView.detachReader(dead.readerSlot)).toBe(false);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RING_LIMITS, RingErrorCode, createBroadcastRing, createSpscRing } from '../../src/sab-ring/index.ts';
+import { FRAME_HEADER_BYTES, RING_LIMITS, RingErrorCode, createBroadcastRing, createSpscRing } from '../../src/sab-ring/index.ts';
 
 function optionErrorOf(action: () => unknown): { code: string; option: string; message: string } {
   try {
@@ -21,7 +21,7 @@ describe('ring options are validated, and a refusal names the option', () => {
 
   it('accepts the smallest and a large power of two', () => {
     expect(createSpscRing({ capacityBytes: RING_LIMITS.capacityBytesMin }).capacityBytes).toBe(256);
-    expect(createSpscRing({ capacityBytes: 1 << 24 }).frameBytesMax).toBe((1 << 23) - 4);
+    expect(createSpscRing({ capacityBytes: 1 << 24 }).frameBytesMax).toBe((1 << 23) - FRAME_HEADER_BYTES);
   });
 
   it.each([0, -1, 65, 2.5, undefined])('readersMax %s is refused', (readersMax) => {

@@ -6,9 +6,12 @@ import {
   attachSpscRing,
   createBroadcastRing,
   createSpscRing,
+  frameBytesOf,
+  releaseAbandonedEndpoints,
   type RingConsumer,
   type RingProducer,
 } from '../../src/sab-ring/index.ts';
+import { W_CAPACITY_BYTES } from '../../src/sab-ring/ring-layout.ts';
 
 const CAPACITY_BYTES = 256;
 
@@ -95,30 +98,30 @@ describe('SPSC ring: wrap-around, full and padding', () => {
 
   it('a frame that does not fit before the end leaves a padding marker and starts at offset 0', () => {
     const { producer, consumer } = openRing();
-    producer.tryWrite(payloadOf(0, 96)); // [0, 100)
-    producer.tryWrite(payloadOf(1, 96)); // [100, 200)
+    producer.tryWrite(payloadOf(0, 96)); // [0, 104)
+    producer.tryWrite(payloadOf(1, 96)); // [104, 208)
     readAll(consumer);
-    const offset = producer.reserve(100); // needs 104 bytes, 56 left before the end
+    const offset = producer.reserve(100); // needs 112 bytes, 48 left before the end
     expect(offset).toBe(FRAME_HEADER_BYTES);
     producer.bytes.set(payloadOf(2, 100), offset);
     producer.commit();
-    expect(headerWordAt(producer, 200)).toBe(-1);
+    expect(headerWordAt(producer, 208)).toBe(-1);
     expect(readAll(consumer)).toEqual([payloadOf(2, 100)]);
   });
 
   it('a wrapping frame needs room for the padding too, not only for itself', () => {
     const { producer, consumer } = openRing();
-    producer.tryWrite(payloadOf(0, 96)); // [0, 100)
-    producer.tryWrite(payloadOf(1, 96)); // [100, 200)
-    producer.tryWrite(payloadOf(2, 28)); // [200, 232)
-    consumer.drain(() => {}, 1); // head at 100: 124 bytes free, 24 of them before the end
-    expect(producer.hasSpaceFor(100)).toBe(false); // 104 bytes + 24 of padding > 124
-    const offset = producer.reserve(96); // 100 + 24 = 124: fits, and fills the ring exactly
+    producer.tryWrite(payloadOf(0, 96)); // [0, 104)
+    producer.tryWrite(payloadOf(1, 96)); // [104, 208)
+    producer.tryWrite(payloadOf(2, 24)); // [208, 240)
+    consumer.drain(() => {}, 1); // head at 104: 120 bytes free, 16 of them before the end
+    expect(producer.hasSpaceFor(100)).toBe(false); // 112 bytes + 16 of padding > 120
+    const offset = producer.reserve(96); // 104 + 16 = 120: fits, and fills the ring exactly
     expect(offset).toBe(FRAME_HEADER_BYTES);
     producer.bytes.set(payloadOf(3, 96), offset);
     producer.commit();
     expect(producer.hasSpaceFor(0)).toBe(false);
-    expect(readAll(consumer)).toEqual([payloadOf(1, 96), payloadOf(2, 28), payloadOf(3, 96)]);
+    expect(readAll(consumer)).toEqual([payloadOf(1, 96), payloadOf(2, 24), payloadOf(3, 96)]);
   });
 });
 
@@ -145,13 +148,13 @@ describe('SPSC ring: reserve and commit', () => {
     const { producer, consumer } = openRing();
     expect(producer.frameBytesMax).toBe(CAPACITY_BYTES / 2 - FRAME_HEADER_BYTES);
     expect(() => producer.reserve(producer.frameBytesMax + 1)).toThrow(
-      expect.objectContaining({ code: RingErrorCode.FRAME_TOO_LARGE, frameBytesMax: 124 }),
+      expect.objectContaining({ code: RingErrorCode.FRAME_TOO_LARGE, frameBytesMax: 120 }),
     );
-    expect(() => producer.tryWrite(new Uint8Array(1000))).toThrow(/frameBytesMax is 124/);
-    for (let step = 0; step < CAPACITY_BYTES / 4; step++) {
+    expect(() => producer.tryWrite(new Uint8Array(1000))).toThrow(/frameBytesMax is 120/);
+    for (let step = 0; step < CAPACITY_BYTES / FRAME_HEADER_BYTES; step++) {
       expect(producer.tryWrite(payloadOf(step, producer.frameBytesMax))).toBe(true);
       expect(readAll(consumer)).toEqual([payloadOf(step, producer.frameBytesMax)]);
-      producer.tryWrite(new Uint8Array(0)); // shift the indices by 4 bytes
+      producer.tryWrite(new Uint8Array(0)); // shift the indices by one empty frame
       readAll(consumer);
     }
   });
@@ -173,6 +176,15 @@ describe('SPSC ring: back-pressure', () => {
     consumer.drain(() => {}, 1);
     expect(producer.waitForSpace(30, 1_000)).toBe(true);
     expect(producer.tryWrite(payloadOf(0, 30))).toBe(true);
+  });
+
+  it('drain refuses to be called from inside its own callback', () => {
+    const { producer, consumer } = openRing();
+    producer.tryWrite(payloadOf(0, 8));
+    producer.tryWrite(payloadOf(1, 8));
+    const nested = (): void => void consumer.drain(() => {});
+    expect(() => consumer.drain(nested)).toThrow(expect.objectContaining({ code: RingErrorCode.STATE }));
+    expect(readAll(consumer)).toEqual([payloadOf(1, 8)]);
   });
 
   it('a callback that throws releases the frames up to and including its own', () => {
@@ -206,12 +218,26 @@ describe('SPSC ring: endpoints and attach', () => {
     expect(readAll(ring.consumer())).toEqual([payloadOf(1, 5), payloadOf(2, 5)]);
   });
 
+  it('releaseAbandonedEndpoints lets successors of dead endpoints open and resume', () => {
+    const ring = createSpscRing({ capacityBytes: 256 });
+    const deadProducer = ring.producer();
+    const deadConsumer = ring.consumer();
+    deadProducer.tryWrite(payloadOf(1, 5));
+    deadProducer.reserve(10); // reserved, never committed: forgotten
+    expect(() => ring.producer()).toThrow(expect.objectContaining({ code: RingErrorCode.ENDPOINT_TAKEN }));
+    releaseAbandonedEndpoints(ring.sab);
+    ring.producer().tryWrite(payloadOf(2, 5));
+    expect(readAll(ring.consumer())).toEqual([payloadOf(1, 5), payloadOf(2, 5)]);
+    expect(deadConsumer.readerSlot).toBe(0);
+    expect(() => releaseAbandonedEndpoints(new SharedArrayBuffer(1024))).toThrow(/bad magic/);
+  });
+
   it('frames written before the consumer opens wait for it', () => {
     const ring = createSpscRing({ capacityBytes: 256 });
     const producer = ring.producer();
     while (producer.tryWrite(payloadOf(3, 12)));
     expect(producer.hasSpaceFor(12)).toBe(false);
-    expect(readAll(ring.consumer()).length).toBe(256 / 16);
+    expect(readAll(ring.consumer()).length).toBe(Math.floor(256 / frameBytesOf(12)));
   });
 
   it('refuses a buffer that is not an SPSC ring', () => {
@@ -222,5 +248,8 @@ describe('SPSC ring: endpoints and attach', () => {
     );
     const notShared = new ArrayBuffer(512) as unknown as SharedArrayBuffer;
     expect(() => attachSpscRing(notShared)).toThrow(/expected a SharedArrayBuffer/);
+    const corrupt = createSpscRing({ capacityBytes: 256 }).sab;
+    new Int32Array(corrupt)[W_CAPACITY_BYTES] = 300;
+    expect(() => attachSpscRing(corrupt)).toThrow(/corrupt header: capacityBytes 300/);
   });
 });
