@@ -11,6 +11,7 @@ const coordinatorActor: ActorModule = {
     const args = raw as RoleArgs;
     const role = new Coordinator(args.node as NodeId, args.spec, args.protocol);
     return bindRole(ctx, args.spec.ring, role, {
+      ignored: new Set(['phase2a', 'phase2b']),
       status: () => ({
         role: 'coordinator',
         state: role.currentStatus,

@@ -24,6 +24,7 @@ const learnerActor: ActorModule = {
       }
     };
     return bindRole(ctx, args.spec.ring, role, {
+      ignored: new Set(['phase2b']),
       delivered: deliver,
       onOtherFrame(kind, src, bytes, offset, length) {
         if (kind !== FrameKind.SUBSCRIBE || length < 1) return;

@@ -1,6 +1,6 @@
 /**
- * The proposer role as an actor. A PROPOSE frame (u32 request id, then the value) asks it to
- * propose a value; once the value is decided it answers the sender with an ACKED frame of
+ * The proposer role as an actor. A PROPOSE frame (a batch of request ids and values) asks it to
+ * propose values; once the value is decided it answers the sender with an ACKED frame of
  * (u32 request id, f64 value id) pairs. Requests beyond the role's in-flight limit wait in a
  * bounded queue; past that they are REFUSED (u32 request ids), and the API rejects them.
  */
@@ -8,6 +8,7 @@ import type { NodeId, ValueId } from '../src/protocol/ids.ts';
 import { Proposer } from '../src/protocol/proposer.ts';
 import type { ActorModule } from '../runtime/actor/actor.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
+import { decodeProposeFrame } from '../runtime/host/propose-frame.ts';
 import { bindRole } from './role-binding.ts';
 import type { ProposerArgs } from './role-args.ts';
 
@@ -29,6 +30,7 @@ const proposerActor: ActorModule = {
     let waitingHead = 0;
     const refused = new Map<number, number[]>();
     const acked = new Map<number, { id: number; value: ValueId }[]>();
+    let malformed = 0;
 
     const tryPropose = (req: Request, bytes: Uint8Array): boolean => {
       const id = role.propose(bytes);
@@ -59,14 +61,16 @@ const proposerActor: ActorModule = {
         }
       },
       onOtherFrame(kind, src, bytes, offset, length) {
-        if (kind !== FrameKind.PROPOSE || length < 4) return;
-        const req = { src, id: new DataView(bytes.buffer, bytes.byteOffset + offset, 4).getUint32(0, true) };
-        const value = bytes.slice(offset + 4, offset + length);
-        if (waiting.length - waitingHead === 0 && tryPropose(req, value)) return;
-        if (waiting.length - waitingHead >= PROPOSER_WAITING_MAX) push(refused, src, req.id);
-        else waiting.push({ req, bytes: value });
+        if (kind !== FrameKind.PROPOSE) return;
+        const ok = decodeProposeFrame(bytes, offset, length, (id, value) => {
+          const req = { src, id };
+          if (waiting.length - waitingHead === 0 && tryPropose(req, value)) return;
+          if (waiting.length - waitingHead >= PROPOSER_WAITING_MAX) push(refused, src, id);
+          else waiting.push({ req, bytes: value });
+        });
+        if (!ok) malformed++;
       },
-      status: () => ({ role: 'proposer', inflight: role.valuesInFlight, waiting: waiting.length - waitingHead, ...role.stats }),
+      status: () => ({ role: 'proposer', inflight: role.valuesInFlight, waiting: waiting.length - waitingHead, malformed, ...role.stats }),
     });
     return {
       ...binding,

@@ -3,9 +3,9 @@
  * role keeps what it is given), ticks in, and after each batch the role's ready(): persist first,
  * then the messages, each to one actor or to the ring's group. No protocol logic lives here.
  */
-import { decode, encodedSize, encodeInto } from '../src/codec/index.ts';
-import type { Message } from '../src/protocol/messages.ts';
-import type { Persist, Role } from '../src/protocol/ready.ts';
+import { decode, encodedSize, encodeInto, peekMessageType } from '../src/codec/index.ts';
+import type { Message, MessageType } from '../src/protocol/messages.ts';
+import type { DropCounters, Persist, Role } from '../src/protocol/ready.ts';
 import type { ActorBehavior, ActorContext } from '../runtime/actor/actor.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
 
@@ -16,12 +16,15 @@ export interface RoleHooks<D> {
   /** Frames of other kinds than protocol messages. */
   onOtherFrame?(kind: number, src: number, bytes: Uint8Array, offset: number, length: number): void;
   status?(): Record<string, unknown>;
+  /** Message types the role ignores: their frames are skipped without being copied or decoded. */
+  ignored?: ReadonlySet<MessageType>;
 }
 
 const ENCODE_OPTS = { checksum: false } as const;
 
-export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message, D> & { drops: { total: number } }, hooks: RoleHooks<D> = {}): ActorBehavior {
+export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message, D> & { drops: DropCounters }, hooks: RoleHooks<D> = {}): ActorBehavior {
   let decodeErrors = 0;
+  const ignored = hooks.ignored;
   const send = (to: number | 'group', msg: Message): void => {
     const size = encodedSize(msg);
     const write = (bytes: Uint8Array, offset: number): number => encodeInto(msg, bytes, offset, ENCODE_OPTS);
@@ -31,6 +34,10 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
   return {
     onFrame(kind, src, _ring, bytes, offset, length) {
       if (kind !== FrameKind.PROTOCOL) return hooks.onOtherFrame?.(kind, src, bytes, offset, length);
+      if (ignored !== undefined) {
+        const type = peekMessageType(bytes, offset, length);
+        if (type !== null && ignored.has(type)) return;
+      }
       const copy = bytes.slice(offset, offset + length);
       const r = decode(copy, 0, length);
       if (!r.ok) {

@@ -11,6 +11,7 @@ import type { DeliveredInstance } from '../../src/protocol/ready.ts';
 import { decodeDelivered } from '../host/delivered-frame.ts';
 import { FrameKind } from '../host/envelope.ts';
 import type { PostOffice } from '../host/post-office.ts';
+import { PROPOSE_FRAME_BYTES_TARGET, encodeProposeFrame, proposeFrameSize, type ProposeRequest } from '../host/propose-frame.ts';
 import { API_ADDRESS } from './node-plan.ts';
 
 interface PendingPropose {
@@ -29,6 +30,8 @@ export class ApiEndpoint {
   private readonly pending = new Map<number, PendingPropose>();
   private readonly outstanding = new Map<number, number>();
   private readonly subscriptions = new Map<number, Subscription>();
+  /** Requests gathered since the last flush, per proposer: sent as one frame. */
+  private readonly unsent = new Map<number, ProposeRequest[]>();
   private nextRequest = 1;
   private open = true;
   private flushQueued = false;
@@ -50,12 +53,9 @@ export class ApiEndpoint {
     }
     const id = this.nextRequest;
     this.nextRequest = (this.nextRequest % 0xffff_fffe) + 1;
-    const sent = this.po.send(proposer, API_ADDRESS, FrameKind.PROPOSE, 4 + bytes.length, (b, o) => {
-      new DataView(b.buffer, b.byteOffset + o, 4).setUint32(0, id, true);
-      b.set(bytes, o + 4);
-      return 4 + bytes.length;
-    });
-    if (!sent) return Promise.reject(new RingcastError(ErrorCode.MAILBOX_FULL, `mailbox to proposer ${proposer} is full`));
+    const list = this.unsent.get(proposer);
+    if (list === undefined) this.unsent.set(proposer, [{ id, bytes }]);
+    else list.push({ id, bytes });
     this.stats.proposed++;
     this.outstanding.set(proposer, n + 1);
     this.scheduleFlush();
@@ -112,8 +112,28 @@ export class ApiEndpoint {
     this.flushQueued = true;
     queueMicrotask(() => {
       this.flushQueued = false;
+      this.sendProposals();
       this.po.flush();
     });
+  }
+
+  private sendProposals(): void {
+    for (const [proposer, requests] of this.unsent) {
+      let start = 0;
+      while (start < requests.length) {
+        let end = start;
+        let bytes = 4;
+        while (end < requests.length && (end === start || bytes < PROPOSE_FRAME_BYTES_TARGET)) bytes += 8 + (requests[end++] as ProposeRequest).bytes.length;
+        const batch = requests.slice(start, end);
+        const sent = this.po.send(proposer, API_ADDRESS, FrameKind.PROPOSE, proposeFrameSize(batch), (b, o) => encodeProposeFrame(batch, b, o));
+        if (!sent) {
+          const err = new RingcastError(ErrorCode.MAILBOX_FULL, `mailbox to proposer ${proposer} is full`);
+          for (const r of batch) this.settle(r.id, null, err);
+        }
+        start = end;
+      }
+    }
+    this.unsent.clear();
   }
 
   private async pump(): Promise<void> {

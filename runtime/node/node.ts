@@ -252,7 +252,7 @@ export async function startNode(options: NodeOptions): Promise<RingcastNode> {
   const resolved = resolveNodeOptions(options, availableParallelism());
   const plan = planNode(resolved);
   const threads = planPlacement(
-    plan.actors.map((a) => ({ name: a.name, hot: a.hot, ...(a.group === undefined ? {} : { group: a.group }) })),
+    plan.actors.map((a) => ({ name: a.name, hot: a.hot, spinFirst: a.role === 'coordinator' && a.hot, ...(a.group === undefined ? {} : { group: a.group }) })),
     resolved.placement,
   );
   const topology = buildTopology(resolved, plan, threads);

@@ -1,8 +1,10 @@
 /**
  * The placement policy, pure: which actors get a dedicated thread and which share one, which
  * threads may busy-poll, and which CPU each hot thread is pinned to. On a machine with C cores a
- * spinner holds its core for a whole time slice, so never more than C threads spin, and only hot
- * ones (the coordinator and the acceptors that forward Phase 2 along the ring).
+ * spinner holds its core for a whole time slice, so at most C - 1 threads spin (the main thread,
+ * which runs the program and the API, needs a core too), and only hot ones (the coordinator and
+ * the acceptors that forward Phase 2 along the ring). A thread spins without ever sleeping only
+ * while every thread, the main one included, has a core of its own.
  */
 import { ConfigError } from '../../src/errors.ts';
 
@@ -15,6 +17,8 @@ export interface ActorToPlace {
   readonly hot: boolean;
   /** Actors with the same group share a thread in `shared` mode; omitted: the policy decides. */
   readonly group?: string;
+  /** The hottest of the hot (the leading coordinator): its thread is first to get a spinning core. */
+  readonly spinFirst?: boolean;
 }
 
 export interface ThreadPlan {
@@ -40,16 +44,18 @@ export function planPlacement(actors: readonly ActorToPlace[], o: PlacementOptio
   const names = new Set(actors.map((a) => a.name));
   if (names.size !== actors.length) throw new ConfigError('placement', 'two actors share a name');
   const groups = o.mode === 'dedicated' ? actors.map((a) => [a]) : shareThreads(actors, o.threads ?? o.cores);
-  // Hot threads first in CPU order, so pinning spreads the ring across cores.
-  const hot = groups.map((g, i) => ({ i, hot: g.some((a) => a.hot) }));
-  const spinnersMax = o.spin ? o.cores : 0;
+  // The thread with the most hot actors spins first (the coordinator's, in shared placement).
+  const hot = groups
+    .map((g, i) => ({ i, hot: g.some((a) => a.hot), weight: g.filter((a) => a.hot).length + (g.some((a) => a.spinFirst === true) ? 10 : 0) }))
+    .sort((a, b) => b.weight - a.weight || a.i - b.i);
+  const spinnersMax = o.spin ? o.cores - 1 : 0;
   const spinners = new Set(hot.filter((h) => h.hot).slice(0, spinnersMax).map((h) => h.i));
-  // A pure spinner is allowed only while every thread can have a core of its own.
-  const spinKind: WaitKind = groups.length <= o.cores ? 'spin' : 'spin-then-wait';
+  const spinKind: WaitKind = groups.length + 1 <= o.cores ? 'spin' : 'spin-then-wait';
   let nextCpu = 0;
   return groups.map((g, i) => {
     const wait: WaitKind = spinners.has(i) ? spinKind : 'block';
-    const cpu = o.pin && spinners.has(i) ? nextCpu++ % o.cores : null;
+    // Spinners are pinned from the last CPU down, leaving CPU 0 to the main thread.
+    const cpu = o.pin && spinners.has(i) ? o.cores - 1 - (nextCpu++ % o.cores) : null;
     return { index: i, actors: g.map((a) => a.name), wait, cpu };
   });
 }

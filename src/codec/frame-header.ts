@@ -78,3 +78,12 @@ export function frameChecksum(buf: Uint8Array, offset: number, size: number): nu
   const head = crc32c(buf, offset, offset + HEADER_OFFSET_CHECKSUM);
   return crc32c(buf, offset + FRAME_HEADER_BYTES, offset + size, head);
 }
+
+/**
+ * The message type a frame announces, read from its header without decoding it, or null when the
+ * bytes are not a frame of this version. A receiver that ignores a type skips its decoding.
+ */
+export function peekMessageType(buf: Uint8Array, offset: number, length: number): MessageType | null {
+  if (length < FRAME_HEADER_BYTES || buf[offset] !== FRAME_MAGIC || buf[offset + 1] !== FRAME_VERSION) return null;
+  return TYPES_BY_CODE[buf[offset + 2] ?? 0] ?? null;
+}

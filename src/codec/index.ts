@@ -12,5 +12,5 @@ export {
   type DecodeSuccess,
 } from './decode-result.ts';
 export { CODEC_LIMITS, type CodecLimits } from './limits.ts';
-export { FRAME_HEADER_BYTES, FRAME_VERSION } from './frame-header.ts';
+export { FRAME_HEADER_BYTES, FRAME_VERSION, peekMessageType } from './frame-header.ts';
 export { crc32c } from './crc32c.ts';
