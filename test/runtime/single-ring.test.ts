@@ -1,0 +1,115 @@
+/**
+ * One ring of actors on real worker threads, supervised: values in order exactly once, threads
+ * terminated under load and restarted, a coordinator taking over, restart intensity escalating,
+ * and hot threads pinned.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import { startNode, type RingcastNode } from '../../runtime/node/node.ts';
+import type { SupervisorEvent } from '../../runtime/supervisor/supervisor.ts';
+import { LoadCheck } from './fixtures/load.ts';
+
+let node: RingcastNode | null = null;
+afterEach(async () => {
+  await node?.close();
+  node = null;
+});
+
+const quiet = (n: RingcastNode): RingcastNode => ((n.onLog = () => undefined), n);
+
+async function until(cond: () => boolean, timeoutMs: number): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (!cond() && Date.now() < end) await new Promise((r) => setTimeout(r, 20));
+  return cond();
+}
+
+describe('a single ring on worker threads', () => {
+  it('delivers 100,000 values in order, each exactly once, at two learners', async () => {
+    node = quiet(await startNode({ rings: [{ id: 1, learners: 2 }], placement: { mode: 'shared' } }));
+    const load = new LoadCheck(node, 2);
+    await load.run(100_000, 8192);
+    await load.waitDelivered(30_000);
+    expect(load.failed).toBe(0);
+    expect(load.acked.size).toBe(100_000);
+    expect(load.problems()).toEqual([]);
+    expect(load.deliveredSeqs(load.deliveries[0] ?? []).size).toBe(100_000);
+  }, 120_000);
+
+  it("restarts an acceptor whose thread is terminated under load; nothing acked is lost, duplicated or reordered", async () => {
+    node = quiet(await startNode({ rings: [{ id: 1, learners: 2 }], placement: { mode: 'dedicated', spin: false } }));
+    const events: SupervisorEvent[] = [];
+    node.supervisor.on('restarted', (e) => events.push(e));
+    const load = new LoadCheck(node, 2);
+    let killed = false;
+    await load.run(30_000, 2048, async (proposed) => {
+      if (killed || proposed < 10_000) return;
+      killed = true;
+      await node?.hostOf('ring1.acceptor0')?.terminate();
+    });
+    await load.waitDelivered(30_000);
+    expect(killed).toBe(true);
+    expect(await until(() => events.some((e) => e.childId === 'ring1.acceptor0'), 30_000)).toBe(true);
+    expect(load.acked.size).toBeGreaterThan(25_000);
+    expect(load.problems()).toEqual([]);
+    // The new incarnation got its promise and its votes back from the supervisor's vote store.
+    const acceptor0 = (await node.status()).flatMap((h) => h.actors).find((a) => a.name === 'ring1.acceptor0');
+    expect(Number(acceptor0?.status['promised'])).toBeGreaterThan(0);
+    expect(Number(acceptor0?.status['votes'])).toBeGreaterThan(0);
+  }, 120_000);
+
+  it('elects a new coordinator when the leader’s thread is terminated under load', async () => {
+    // The supervisor waits 3 s before restarting the dead coordinator: the standby takes over first.
+    node = quiet(await startNode({ rings: [{ id: 1, learners: 1 }], placement: { mode: 'dedicated', spin: false }, supervisor: { backoffMinMs: 3000, backoffMaxMs: 3000 } }));
+    const coordinatorStatus = async (name: string): Promise<Record<string, unknown> | undefined> =>
+      (await node?.status())?.flatMap((h) => h.actors).find((a) => a.name === name)?.status;
+    const load = new LoadCheck(node, 1);
+    let killed = false;
+    let ballotBefore = 0;
+    await load.run(30_000, 2048, async (proposed) => {
+      if (killed || proposed < 10_000) return;
+      killed = true;
+      ballotBefore = Number((await coordinatorStatus('ring1.coordinator0'))?.['ballot']);
+      await node?.hostOf('ring1.coordinator0')?.terminate();
+    });
+    await load.waitDelivered(30_000);
+    const standby = await coordinatorStatus('ring1.coordinator1');
+    expect(killed).toBe(true);
+    expect(ballotBefore).toBeGreaterThan(0);
+    expect(standby?.['state']).toBe('leading');
+    expect(Number(standby?.['ballot'])).toBeGreaterThan(ballotBefore);
+    expect(load.problems()).toEqual([]);
+    expect(load.acked.size).toBeGreaterThan(25_000);
+  }, 120_000);
+
+  it('gives up and escalates when restart intensity is exceeded', async () => {
+    node = quiet(
+      await startNode({
+        rings: [{ id: 1 }],
+        actors: [{ name: 'crasher', module: new URL('./fixtures/crashing-actor.ts', import.meta.url) }],
+        supervisor: { intensity: 3, periodMs: 10_000, backoffMinMs: 1, backoffMaxMs: 5 },
+      }),
+    );
+    const crashed: string[] = [];
+    const gaveUp = new Promise<SupervisorEvent>((resolve) => node?.supervisor.on('gave-up', resolve));
+    node.supervisor.on('crashed', (e) => crashed.push(e.childId));
+    for (let i = 0; i < 20; i++) {
+      node.send('crasher', 'crash');
+      await new Promise((r) => setTimeout(r, 30));
+      if (node.supervisor.phase !== 'open') break;
+    }
+    const e = await gaveUp;
+    expect(crashed.filter((c) => c === 'crasher').length).toBeGreaterThanOrEqual(4);
+    expect((e.error as { code?: string }).code).toBe('RINGCAST_ERR_SUPERVISOR_GAVE_UP');
+  }, 60_000);
+
+  it('pins the spinning threads, as the kernel reports', async () => {
+    node = quiet(await startNode({ rings: [{ id: 1 }], placement: { mode: 'shared', cores: 2, pin: true, spin: true } }));
+    const pinned = node.threadReport().filter((t) => t.cpu !== null);
+    expect(pinned.length).toBeGreaterThan(0);
+    for (const t of pinned) {
+      expect(t.thread?.pinned).toBe(true);
+      expect(t.thread?.cpusAllowed).toBe(String(t.cpu));
+    }
+    // The others are left to the scheduler.
+    for (const t of node.threadReport().filter((x) => x.cpu === null)) expect(t.thread?.cpusAllowed).not.toBe(null);
+  }, 60_000);
+});
