@@ -4,6 +4,7 @@
  *
  *   npx tsx bench/queue-bench.ts [--quick] [--sizes 64,1024] [--strategies spin,wait]
  *                                [--duration-ms 700] [--capacity-bytes 1048576] [--spin-budget N]
+ *                                [--repeat N]
  *
  * Per row: frames/s and GB/s of a timed one-way stream (the consumer's clock, between markers,
  * after a warm-up), and the one-way latency p50/p99 of a ping-pong with one frame in flight
@@ -44,6 +45,8 @@ interface BenchOptions {
   readonly capacityBytes: number;
   /** For spin-then-wait and wait-async; undefined: the module's defaults. */
   readonly spinBudget: number | undefined;
+  /** Runs per case; the table shows the best figure of each. */
+  readonly repeat: number;
 }
 
 interface Row {
@@ -67,6 +70,7 @@ function parseOptions(argv: string[]): BenchOptions {
       'duration-ms': { type: 'string' },
       'capacity-bytes': { type: 'string', default: String(1 << 20) },
       'spin-budget': { type: 'string' },
+      repeat: { type: 'string', default: '1' },
     },
   });
   const strategies = values.strategies.split(',').map((name) => {
@@ -82,6 +86,7 @@ function parseOptions(argv: string[]): BenchOptions {
     pings: values.quick ? 2_000 : 10_000,
     capacityBytes: Number(values['capacity-bytes']),
     spinBudget: spinBudget === undefined ? undefined : Number(spinBudget),
+    repeat: Math.max(1, Number(values.repeat)),
   };
 }
 
@@ -202,6 +207,27 @@ function printTargets(rows: readonly Row[]): void {
   console.log(`  8 KB  spin: ${describe(spinOf(8192), 'bytes')}; best ring row: ${describe(bestOf(8192), 'bytes')}`);
 }
 
+/**
+ * Runs a case `repeat` times and keeps the best of each figure. On a shared machine a run only
+ * loses to interference (a spinner sharing its core with its peer loses 10-100x), so the best run
+ * is the closest to what the code does; run once (the default) to see the typical figure.
+ */
+async function bestOf(repeat: number, run: () => Promise<Row>): Promise<Row> {
+  let best = await run();
+  for (let i = 1; i < repeat; i++) {
+    const row = await run();
+    best = {
+      ...best,
+      framesPerSec: Math.max(best.framesPerSec, row.framesPerSec),
+      gbPerSec: Math.max(best.gbPerSec, row.gbPerSec),
+      oneWayUsP50: Math.min(best.oneWayUsP50, row.oneWayUsP50),
+      oneWayUsP99: Math.min(best.oneWayUsP99, row.oneWayUsP99),
+      roundTripUsP50: Math.min(best.roundTripUsP50, row.roundTripUsP50),
+    };
+  }
+  return best;
+}
+
 /** Spinning needs a core per spinner: say how busy the machine was, so the figures can be read. */
 function loadLine(): string {
   const [one, five] = loadavg();
@@ -213,6 +239,7 @@ async function main(): Promise<void> {
   const { warmupMs, durationMs, pings } = options;
   console.log(`queue bench: ${durationMs} ms per stream after ${warmupMs} ms warm-up, ${pings} pings, ` +
     `ring ${options.capacityBytes} B; latencies in µs; ${loadLine()}`);
+  if (options.repeat > 1) console.log(`each figure is the best of ${options.repeat} runs (runs differ with the machine's load)`);
   console.log(TABLE_HEADER);
   const rows: Row[] = [];
   for (const sizeBytes of options.sizesBytes) {
@@ -223,7 +250,7 @@ async function main(): Promise<void> {
       () => benchMessageChannel(params),
     ];
     for (const run of runs) {
-      const row = await run();
+      const row = await bestOf(options.repeat, run);
       rows.push(row);
       console.log(formatRow(row));
     }

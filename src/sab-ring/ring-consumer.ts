@@ -27,6 +27,10 @@ import { Waiter, type WaitTarget } from './wait-strategy.ts';
 /** Receives one frame: its payload is `bytes[offset, offset + lengthBytes)`, valid during the call. */
 export type FrameHandler = (bytes: Uint8Array, offset: number, lengthBytes: number) => void;
 
+/** CLOSED is final; DRAINING refuses a nested drain() from inside onFrame. */
+const DrainState = { IDLE: 0, DRAINING: 1, CLOSED: 2 } as const;
+type DrainState = (typeof DrainState)[keyof typeof DrainState];
+
 export interface ConsumerPlacement {
   readonly readerSlot: number;
   /** Broadcast readers unregister their slot on close(); an SPSC consumer keeps it for its successor. */
@@ -48,8 +52,7 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
   private readonly copyFrame: FrameHandler = (bytes, offset, lengthBytes) => {
     this.copied = bytes.slice(offset, offset + lengthBytes);
   };
-  private closed = false;
-  private draining = false;
+  private drainState: DrainState = DrainState.IDLE;
 
   constructor(sab: SharedArrayBuffer, geometry: RingGeometry, placement: ConsumerPlacement, config: EndpointConfig) {
     super(sab, geometry);
@@ -79,14 +82,14 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
    */
   drain(onFrame: FrameHandler, framesMax = Infinity): number {
     this.checkRegistered();
-    if (this.draining) throw new RingStateError('drain() called from inside its own onFrame');
+    if (this.drainState !== DrainState.IDLE) this.refuseDrain();
     let head = this.head;
     // One load of the producer's line per drain, not per frame: everything published by now.
     const tail = (this.tailSeen = Atomics.load(this.header, W_TAIL));
     if (head === tail) return 0;
     const { bytes, data32, mask } = this;
     let frames = 0;
-    this.draining = true;
+    this.drainState = DrainState.DRAINING;
     try {
       while (head !== tail && frames < framesMax) {
         const offset = head & mask;
@@ -100,7 +103,7 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
         onFrame(bytes, offset + FRAME_HEADER_BYTES, lengthBytes);
       }
     } finally {
-      this.draining = false;
+      this.drainState = DrainState.IDLE;
       this.release(head);
     }
     return frames;
@@ -134,8 +137,8 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
 
   /** Releases the consumer claim; a broadcast reader also unregisters its slot. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
+    if (this.drainState === DrainState.CLOSED) return;
+    this.drainState = DrainState.CLOSED;
     this.waiter.close();
     if (!this.isRegistered()) return;
     Atomics.store(this.header, slotOpenWord(this.readerSlot), 0);
@@ -152,6 +155,11 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
     this.head = head;
     Atomics.store(this.header, this.cursorWord, head);
     if (Atomics.load(this.header, W_PRODUCER_SLEEPERS) !== 0) wakeProducer(this.header);
+  }
+
+  private refuseDrain(): never {
+    if (this.drainState === DrainState.CLOSED) throw new RingStateError('drain() on a closed consumer');
+    throw new RingStateError('drain() called from inside its own onFrame');
   }
 
   private checkRegistered(): void {

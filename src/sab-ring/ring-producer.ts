@@ -25,7 +25,9 @@ import { Waiter, type WaitTarget } from './wait-strategy.ts';
 
 /** reserve() result when the frame does not fit now: back-pressure, not an error. */
 export const RESERVE_FULL = -1;
+/** reservedLength values that are not a length: no open reservation, and the endpoint closed. */
 const NO_RESERVATION = -1;
+const CLOSED = -2;
 
 export class RingProducer extends RingEndpoint implements WaitTarget {
   readonly wakeWord = W_SPACE_SEQ;
@@ -39,7 +41,6 @@ export class RingProducer extends RingEndpoint implements WaitTarget {
   private frameStart = 0;
   private reservedLength = NO_RESERVATION;
   private wantedBytes = 0;
-  private closed = false;
 
   constructor(sab: SharedArrayBuffer, geometry: RingGeometry, config: EndpointConfig) {
     super(sab, geometry);
@@ -57,10 +58,11 @@ export class RingProducer extends RingEndpoint implements WaitTarget {
   /**
    * Reserves room for a frame of `lengthBytes` and returns the offset in `bytes` where its payload
    * goes, or RESERVE_FULL when it does not fit until readers release frames. Write the payload in
-   * place, then commit() (or cancel()). Throws RingFrameTooLargeError above frameBytesMax.
+   * place, then commit() (or cancel()). The offset is 8-byte aligned: copying from an 8-aligned
+   * source lets V8 copy word by word. Throws RingFrameTooLargeError above frameBytesMax.
    */
   reserve(lengthBytes: number): number {
-    if (this.reservedLength !== NO_RESERVATION) throw new RingStateError('reserve() called twice without commit()');
+    if (this.reservedLength !== NO_RESERVATION) this.refuseReserve();
     this.checkLength(lengthBytes);
     const frameBytes = frameBytesOf(lengthBytes);
     const needBytes = this.needBytesOf(frameBytes);
@@ -88,7 +90,7 @@ export class RingProducer extends RingEndpoint implements WaitTarget {
    */
   commit(lengthBytes: number = this.reservedLength): void {
     const reservedLength = this.reservedLength;
-    if (reservedLength === NO_RESERVATION) throw new RingStateError('commit() without reserve()');
+    if (reservedLength < 0) throw new RingStateError('commit() without reserve()');
     if (lengthBytes !== reservedLength) {
       if (!(Number.isInteger(lengthBytes) && lengthBytes >= 0 && lengthBytes < reservedLength)) {
         throw new RingStateError(`commit(${lengthBytes}) outside the reserved 0..${reservedLength} bytes`);
@@ -101,7 +103,7 @@ export class RingProducer extends RingEndpoint implements WaitTarget {
 
   /** Drops the open reservation; nothing was published, so readers never see it. */
   cancel(): void {
-    this.reservedLength = NO_RESERVATION;
+    if (this.reservedLength >= 0) this.reservedLength = NO_RESERVATION;
   }
 
   /** Copies `payload` into one frame; false when it does not fit now (back-pressure). */
@@ -136,9 +138,8 @@ export class RingProducer extends RingEndpoint implements WaitTarget {
 
   /** Releases the producer claim so another producer (a restarted actor) can attach. */
   close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    this.reservedLength = NO_RESERVATION;
+    if (this.reservedLength === CLOSED) return;
+    this.reservedLength = CLOSED;
     this.waiter.close();
     Atomics.store(this.header, W_PRODUCER_OPEN, 0);
   }
@@ -173,6 +174,11 @@ export class RingProducer extends RingEndpoint implements WaitTarget {
       if (((cursor - slowest) | 0) < 0) slowest = cursor;
     }
     this.limit = (slowest + this.capacityBytes) | 0;
+  }
+
+  private refuseReserve(): never {
+    if (this.reservedLength === CLOSED) throw new RingStateError('reserve() on a closed producer');
+    throw new RingStateError('reserve() called twice without commit()');
   }
 
   private checkLength(lengthBytes: number): void {

@@ -212,6 +212,8 @@ describe('SPSC ring: endpoints and attach', () => {
     producer.tryWrite(payloadOf(1, 5));
     consumer.close();
     producer.close();
+    expect(() => producer.reserve(1)).toThrow(/reserve\(\) on a closed producer/);
+    expect(() => consumer.drain(() => {})).toThrow(/drain\(\) on a closed consumer/);
     // Restarted endpoints resume from the published indices: nothing lost, nothing repeated.
     const producerAgain = attached.producer();
     producerAgain.tryWrite(payloadOf(2, 5));
