@@ -30,7 +30,7 @@ const USAGE = `usage: sim-command [options]
   --crash P --crash-roles a,b --down-ticks MIN:MAX   node crashes (probability per tick)
   --partition P --partition-ticks MIN:MAX            partitions (probability per tick)
   --partition-roles a,b --partition-leader P         who may be cut off; chance the leader is
-  --propose-rate P --value-bytes N --values N        workload
+  --propose-rate P --value-bytes N --values N        workload (values default: 400 per 2000 ticks)
   --protocol key=value  a protocol option (repeatable)`;
 
 interface Command {
@@ -139,7 +139,8 @@ function paramsOf(f: Flags): SimParams {
     workload: {
       proposeRate: num(f['propose-rate'], d.workload.proposeRate, 'propose-rate'),
       valueBytesMax: num(f['value-bytes'], d.workload.valueBytesMax, 'value-bytes'),
-      valuesMax: num(f.values, d.workload.valuesMax, 'values'),
+      // By default the workload lasts the whole safety phase, however long it is.
+      valuesMax: num(f.values, Math.max(d.workload.valuesMax, Math.round((num(f.ticks, d.ticksSafety, 'ticks') * d.workload.valuesMax) / d.ticksSafety)), 'values'),
     },
     protocol: parseProtocol(f.protocol),
   });

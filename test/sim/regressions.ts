@@ -1,0 +1,80 @@
+/**
+ * Seeds the simulator found failing, with the parameters that made them fail. Each names the bug
+ * it showed. `fixed` seeds must pass: they guard against the bug coming back. `open` seeds are
+ * bugs not fixed yet: the test expects them to still fail with the kind of violation recorded, so
+ * that a fix is noticed — then move the entry to `fixed` (and raise the rate profiles.ts holds
+ * down). A seed's trace depends on the protocol code: if an open seed stops failing after an
+ * unrelated change, find a new one with `npm run sim` and the parameters shown.
+ */
+import type { ViolationKind } from '../../src/sim/checker.ts';
+import type { SimParamsInput } from '../../src/sim/simulator.ts';
+
+export interface Regression {
+  readonly bug: string;
+  readonly seed: number;
+  readonly params: SimParamsInput;
+  readonly status: 'fixed' | 'open';
+  /** For an open bug: the violation the seed still shows. */
+  readonly kind?: ViolationKind;
+}
+
+const heavyLoss: SimParamsInput = { faults: { lossRate: 0.2, crashRate: 0, partitionRate: 0 } };
+const partitionsOnly: SimParamsInput = { faults: { lossRate: 0, crashRate: 0, partitionRate: 0.003 } };
+const crashes = (crashRoles: ('acceptor' | 'coordinator' | 'learner' | 'proposer')[]): SimParamsInput => ({
+  faults: { lossRate: 0, duplicateRate: 0.05, reorderRate: 0.1, crashRate: 0.004, crashRoles, partitionRate: 0 },
+});
+
+export const REGRESSIONS: readonly Regression[] = [
+  {
+    bug: 'A: a coordinator acked the values of an instance that another ballot decided with other values (31:124 at instance 298 went out as a no-op)',
+    seed: 36,
+    params: heavyLoss,
+    status: 'fixed',
+  },
+  {
+    bug: 'C: after its Phase 1 gave an instance to another value, a coordinator kept that instance’s values as queued and ignored their retries forever',
+    seed: 93,
+    params: partitionsOnly,
+    status: 'fixed',
+  },
+  {
+    bug: 'D: a lost Phase 1B stalled Phase 1 for good (the re-sent fresh Phase 1A was nacked by the acceptor that had promised it)',
+    seed: 55,
+    params: heavyLoss,
+    status: 'fixed',
+  },
+  {
+    bug: 'F: an instance re-decided under a higher ballot was never served to repairing learners',
+    seed: 3,
+    params: heavyLoss,
+    status: 'fixed',
+  },
+  {
+    bug: 'E: a restarted acceptor forgets which instances were decided; once every acceptor that knew instance 58 restarted, no one serves it and a restarted learner stalls',
+    seed: 5,
+    params: crashes(['acceptor', 'learner']),
+    status: 'open',
+    kind: 'acked-lost',
+  },
+  {
+    bug: 'F′: a re-proposal of an instance already decided (84, decided under 4.11, re-proposed under 5.11) makes every acceptor’s vote unservable until the re-proposal is decided, which never happens',
+    seed: 10,
+    params: heavyLoss,
+    status: 'open',
+    kind: 'acked-lost',
+  },
+  {
+    bug: 'F′ after a coordinator restart: instance 9 re-proposed under 2.11, the re-proposal nacked by a higher promise, a restarted learner stalls at 9',
+    seed: 114,
+    params: crashes(['coordinator', 'learner']),
+    status: 'open',
+    kind: 'acked-lost',
+  },
+  {
+    bug: 'F′ at the rates of the network sweep profile: instance 15 decided under 1.11, re-proposed under 2.11, a learner stalls at 15',
+    seed: 1157,
+    params: { faults: { lossRate: 0.05, duplicateRate: 0.05, reorderRate: 0.1, crashRate: 0, partitionRate: 0.002 } },
+    status: 'open',
+    kind: 'acked-lost',
+  },
+];
