@@ -12,6 +12,7 @@ import { randomBytes } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import { violationPhase, type ViolationKind } from '../../src/sim/checker.ts';
 import { FAULT_KINDS, FaultCounts, ROLE_KINDS } from '../../src/sim/faults.ts';
+import { TraceHash } from '../../src/sim/trace-hash.ts';
 import type { RoleKind } from '../../src/sim/cluster.ts';
 import { formatShape, MODE_CHOICES, type ModeChoice } from '../../src/sim/ring-shape.ts';
 import { DEFAULT_SIM_PARAMS, formatParams, resolveSimParams, runSimulation, type SimParams, type SimResult } from '../../src/sim/simulator.ts';
@@ -23,6 +24,7 @@ const USAGE = `usage: sim-command [options]
   --trace              with --seed: print every event of the run
   --soak MINUTES       run new seeds until the time is up (ignores --seeds)
   --fail-fast          stop at the first failing seed
+  --verbose            one line per seed: verdict, trace hash, ring, ticks, messages, faults
   --ticks N            ticks of the safety phase (default ${DEFAULT_SIM_PARAMS.ticksSafety})
   --liveness-ticks N   ticks the healed cluster gets to deliver (default ${DEFAULT_SIM_PARAMS.ticksLivenessMax})
   --mode M             multicast | ring | mixed (default mixed: drawn per seed)
@@ -41,6 +43,7 @@ interface Command {
   readonly trace: boolean;
   readonly soakMinutes: number | null;
   readonly failFast: boolean;
+  readonly verbose: boolean;
 }
 
 const OPTIONS = {
@@ -50,6 +53,7 @@ const OPTIONS = {
   trace: { type: 'boolean' },
   soak: { type: 'string' },
   'fail-fast': { type: 'boolean' },
+  verbose: { type: 'boolean' },
   ticks: { type: 'string' },
   'liveness-ticks': { type: 'string' },
   mode: { type: 'string' },
@@ -158,6 +162,7 @@ function parseCommand(argv: readonly string[]): Command | null {
     trace: f.trace === true,
     soakMinutes: f.soak === undefined ? null : num(f.soak, 0, 'soak'),
     failFast: f['fail-fast'] === true,
+    verbose: f.verbose === true,
   };
 }
 
@@ -188,9 +193,12 @@ class Tally {
   readonly faults = new FaultCounts();
   readonly failures: SimResult[] = [];
   readonly byKind = new Map<ViolationKind, number>();
+  /** A hash over every run's trace hash: two sweeps with the same seeds and parameters agree on it. */
+  readonly sweepHash = new TraceHash();
 
   add(r: SimResult): void {
     this.seeds++;
+    this.sweepHash.addString(r.traceHash);
     this.ticks += r.ticksSafety + r.ticksLiveness;
     this.messages += r.messagesSent;
     this.faults.addAll(r.faults);
@@ -221,6 +229,11 @@ class Progress {
   }
 }
 
+function seedLine(r: SimResult): string {
+  const verdict = r.violationsTotal === 0 ? 'ok' : `FAILED ${r.violations[0]?.kind}`;
+  return `seed ${r.seed} ${verdict} hash ${r.traceHash} | ${formatShape(r.shape)} | ticks ${r.ticksSafety}+${r.ticksLiveness} | messages ${r.messagesSent} | faults ${r.faults.total}`;
+}
+
 function runMany(cmd: Command): Tally {
   const t = new Tally();
   const startedAt = performance.now();
@@ -232,6 +245,7 @@ function runMany(cmd: Command): Tally {
     const seed = (cmd.seedStart + i) >>> 0;
     const r = runSimulation(seed, cmd.params);
     t.add(r);
+    if (cmd.verbose) console.log(seedLine(r));
     if (r.violationsTotal > 0) {
       if (process.stdout.isTTY === true) process.stdout.write('\n');
       const v = r.violations[0];
@@ -247,6 +261,7 @@ function runMany(cmd: Command): Tally {
 function printSummary(cmd: Command, t: Tally, seconds: number): void {
   console.log(`\n== summary`);
   console.log(`seeds: ${t.seeds} from ${cmd.seedStart} in ${seconds.toFixed(1)} s (${(t.seeds / seconds).toFixed(1)} seeds/s)`);
+  console.log(`sweep trace hash: ${t.sweepHash.value} (the same seeds and parameters give the same hash)`);
   console.log(`ticks: ${t.ticks} simulated; messages: ${t.messages} sent (${(t.messages / seconds / 1000).toFixed(0)}k simulated messages/s)`);
   const perRun = (n: number): string => (t.seeds === 0 ? '0' : (n / t.seeds).toFixed(1));
   console.log(`faults injected: ${t.faults.total} (${perRun(t.faults.total)} per run, besides ${t.faults.get('partition-drop')} messages cut by partitions)`);

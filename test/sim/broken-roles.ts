@@ -7,7 +7,8 @@ import { valueIdProposer } from '../../src/protocol/ids.ts';
 import { Acceptor } from '../../src/protocol/acceptor.ts';
 import { Coordinator } from '../../src/protocol/coordinator.ts';
 import { Learner } from '../../src/protocol/learner.ts';
-import type { AcceptedEntry, Message, Outbound, Phase2A, Phase2B } from '../../src/protocol/messages.ts';
+import { assert } from '../../src/assert.ts';
+import type { AcceptedEntry, Message, Outbound, Phase2A, Phase2B, Repair } from '../../src/protocol/messages.ts';
 import type { ProtocolOptions, RingSpec } from '../../src/protocol/options.ts';
 import type { DeliveredInstance, Ready } from '../../src/protocol/ready.ts';
 import type { ClusterOptions, RoleKind } from '../../src/sim/cluster.ts';
@@ -44,6 +45,13 @@ export class AmnesiacAcceptor extends Acceptor {
     const r = super.ready();
     const forget = (o: Outbound): Outbound => (o.msg.type === 'phase1b' ? { to: o.to, msg: { ...o.msg, accepted: [] as AcceptedEntry[] } } : o);
     return { ...r, messages: r.messages.map(forget) };
+  }
+}
+
+/** Trips an assertion on the first repair it serves, as a role with an invariant wrong would. */
+export class AssertingAcceptor extends Acceptor {
+  protected override onRepair(m: Repair): void {
+    assert(false, `acceptor ${this.id} cannot serve repair [${m.instanceFrom}, ${m.instanceTo})`);
   }
 }
 
@@ -105,7 +113,12 @@ export class EagerAckCoordinator extends Coordinator {
 export type BrokenVariant =
   | 'promise-breaking-acceptor'
   | 'promise-forgetting-acceptor'
-  | 'amnesiac-acceptor' | 'gap-skipping-learner' | 'double-delivering-learner' | 'no-dedup-learner' | 'eager-ack-coordinator';
+  | 'amnesiac-acceptor'
+  | 'asserting-acceptor'
+  | 'gap-skipping-learner'
+  | 'double-delivering-learner'
+  | 'no-dedup-learner'
+  | 'eager-ack-coordinator';
 
 /** A role factory that builds one broken variant for every node of its role, the real role otherwise. */
 export function brokenFactory(variant: BrokenVariant): NonNullable<ClusterOptions['roleFactory']> {
@@ -117,6 +130,8 @@ export function brokenFactory(variant: BrokenVariant): NonNullable<ClusterOption
         return kind === 'acceptor' ? { kind, role: new PromiseForgettingAcceptor(id, ctx.spec, ctx.opts, ctx.recovered) } : null;
       case 'amnesiac-acceptor':
         return kind === 'acceptor' ? { kind, role: new AmnesiacAcceptor(id, ctx.spec, ctx.opts, ctx.recovered) } : null;
+      case 'asserting-acceptor':
+        return kind === 'acceptor' ? { kind, role: new AssertingAcceptor(id, ctx.spec, ctx.opts, ctx.recovered) } : null;
       case 'gap-skipping-learner':
         return kind === 'learner' ? { kind, role: new GapSkippingLearner(id, ctx.spec, ctx.opts) } : null;
       case 'double-delivering-learner':

@@ -16,6 +16,7 @@ const CASES: readonly (readonly [BrokenVariant, ViolationKind])[] = [
   ['promise-breaking-acceptor', 'divergence'],
   ['promise-forgetting-acceptor', 'divergence'],
   ['amnesiac-acceptor', 'divergence'],
+  ['asserting-acceptor', 'exception'],
   ['gap-skipping-learner', 'gap'],
   ['double-delivering-learner', 'redelivery'],
   ['no-dedup-learner', 'duplicate-value'],
