@@ -231,7 +231,8 @@ class Progress {
 
 function seedLine(r: SimResult): string {
   const verdict = r.violationsTotal === 0 ? 'ok' : `FAILED ${r.violations[0]?.kind}`;
-  return `seed ${r.seed} ${verdict} hash ${r.traceHash} | ${formatShape(r.shape)} | ticks ${r.ticksSafety}+${r.ticksLiveness} | messages ${r.messagesSent} | faults ${r.faults.total}`;
+  const run = `ticks ${r.ticksSafety}+${r.ticksLiveness} | messages ${r.messagesSent} | faults ${r.faults.total}`;
+  return `seed ${r.seed} ${verdict} hash ${r.traceHash} | ${formatShape(r.shape)} | ${run}`;
 }
 
 function runMany(cmd: Command): Tally {
@@ -265,7 +266,10 @@ function printSummary(cmd: Command, t: Tally, seconds: number): void {
   console.log(`ticks: ${t.ticks} simulated; messages: ${t.messages} sent (${(t.messages / seconds / 1000).toFixed(0)}k simulated messages/s)`);
   const perRun = (n: number): string => (t.seeds === 0 ? '0' : (n / t.seeds).toFixed(1));
   console.log(`faults injected: ${t.faults.total} (${perRun(t.faults.total)} per run, besides ${t.faults.get('partition-drop')} messages cut by partitions)`);
-  for (const k of FAULT_KINDS) if (t.faults.get(k) > 0) console.log(`  ${k.padEnd(18)} ${String(t.faults.get(k)).padStart(9)}  ${perRun(t.faults.get(k)).padStart(8)} per run`);
+  for (const k of FAULT_KINDS) {
+    const n = t.faults.get(k);
+    if (n > 0) console.log(`  ${k.padEnd(18)} ${String(n).padStart(9)}  ${perRun(n).padStart(8)} per run`);
+  }
   if (t.failures.length === 0) return console.log(`violations: none`);
   console.log(`violations: ${t.failures.length} failing seeds`);
   for (const [k, n] of t.byKind) console.log(`  ${k.padEnd(18)} ${String(n).padStart(9)} seeds (${violationPhase(k)})`);

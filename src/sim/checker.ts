@@ -252,12 +252,10 @@ export class Checker {
       const missingAcked = [...acked].filter((id) => !log.ids.has(id));
       const missingOthers = [...others].filter((id) => !log.ids.has(id) && !acked.has(id));
       const upTo = [...log.nextInstance].map(([r, i]) => `ring ${r} up to instance ${i}`).join(', ') || 'nothing';
-      if (missingAcked.length > 0) {
-        this.report('acked-lost', at, log.who.learner, `${name} (delivered ${upTo}) lacks ${missingAcked.length} acked values ${sample(missingAcked)} after ${ticksWaited} healed ticks`);
-      }
-      if (missingOthers.length > 0) {
-        this.report('not-delivered', at, log.who.learner, `${name} (delivered ${upTo}) lacks ${missingOthers.length} pending or delivered-elsewhere values ${sample(missingOthers)} after ${ticksWaited} healed ticks`);
-      }
+      const lacks = (what: string, ids: ValueId[]): string =>
+        `${name} (delivered ${upTo}) lacks ${ids.length} ${what} values ${sample(ids)} after ${ticksWaited} healed ticks`;
+      if (missingAcked.length > 0) this.report('acked-lost', at, log.who.learner, lacks('acked', missingAcked));
+      if (missingOthers.length > 0) this.report('not-delivered', at, log.who.learner, lacks('pending or delivered-elsewhere', missingOthers));
     }
   }
 

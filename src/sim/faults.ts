@@ -56,16 +56,6 @@ export const DEFAULT_FAULT_RATES: FaultRates = Object.freeze({
   partitionTicksMax: 300,
 });
 
-/** No faults at all: the network of the liveness phase. */
-export const NO_FAULTS: FaultRates = Object.freeze({
-  ...DEFAULT_FAULT_RATES,
-  lossRate: 0,
-  duplicateRate: 0,
-  reorderRate: 0,
-  crashRate: 0,
-  partitionRate: 0,
-});
-
 const RATE_FIELDS = ['lossRate', 'duplicateRate', 'reorderRate', 'crashRate', 'partitionRate', 'partitionLeaderRate'] as const;
 const TICK_FIELDS = ['reorderTicksMax', 'downTicksMin', 'downTicksMax', 'partitionTicksMin', 'partitionTicksMax'] as const;
 
@@ -216,7 +206,9 @@ export class NetworkFaults {
   }
 }
 
-export type NodeFaultEvent = { readonly kind: 'crash'; readonly node: NodeId; readonly role: RoleKind; readonly upAt: number } | { readonly kind: 'restart'; readonly node: NodeId };
+export type NodeFaultEvent =
+  | { readonly kind: 'crash'; readonly node: NodeId; readonly role: RoleKind; readonly upAt: number }
+  | { readonly kind: 'restart'; readonly node: NodeId };
 
 /** Crashes nodes at random and restarts them when their down time is over. */
 export class NodeFaults {

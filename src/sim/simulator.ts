@@ -255,7 +255,8 @@ export function formatParams(p: SimParams): string {
     `--ticks ${p.ticksSafety} --liveness-ticks ${p.ticksLivenessMax} --mode ${p.mode}` +
     ` --loss ${f.lossRate} --dup ${f.duplicateRate} --reorder ${f.reorderRate} --reorder-ticks ${f.reorderTicksMax}` +
     ` --crash ${f.crashRate} --crash-roles ${f.crashRoles.join(',') || 'none'} --down-ticks ${f.downTicksMin}:${f.downTicksMax}` +
-    ` --partition ${f.partitionRate} --partition-roles ${f.partitionRoles.join(',') || 'none'} --partition-leader ${f.partitionLeaderRate} --partition-ticks ${f.partitionTicksMin}:${f.partitionTicksMax}` +
+    ` --partition ${f.partitionRate} --partition-roles ${f.partitionRoles.join(',') || 'none'}` +
+    ` --partition-leader ${f.partitionLeaderRate} --partition-ticks ${f.partitionTicksMin}:${f.partitionTicksMax}` +
     ` --propose-rate ${w.proposeRate} --value-bytes ${w.valueBytesMax} --values ${w.valuesMax}${protocol}`
   );
 }
