@@ -1,0 +1,284 @@
+/**
+ * UdpTransport: frames (opaque byte strings) between processes and hosts over UDP, unicast to a
+ * peer or IP multicast to a group. Frames are packed many to a datagram, frames larger than a
+ * datagram are fragmented and reassembled, every datagram carries a checksummed header, and
+ * whatever arrives malformed or from an unknown sender is dropped and counted, never thrown.
+ * Delivery is UDP's: frames may be lost, duplicated or reordered; the protocol above copes.
+ *
+ * One instance per process, on the thread that owns the sockets. See datagram-format.ts for the
+ * layout, datagram-reader.ts for what is checked of a sender, fault-injector.ts for faults.
+ */
+import type { RemoteInfo, Socket } from 'node:dgram';
+import { randomInt } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
+import { DatagramReader, type FrameHandler } from './datagram-reader.ts';
+import { DatagramWriter, type OutboundDatagram, type OutboundStream } from './datagram-writer.ts';
+import { FaultInjector, faultCountersZero, type FaultSink } from './fault-injector.ts';
+import { Reassembly } from './reassembly.ts';
+import { resolvePeers, resolveTransportOptions, type PeersOptions, type ResolvedTransportOptions, type UdpTransportOptions } from './transport-options.ts';
+import { senderCountersZero, type FrameRefusalReason, type SocketBufferSizes, type UdpTransportStats } from './transport-stats.ts';
+import { closeSocket, openMulticastSocket, openUnicastSocket } from './udp-sockets.ts';
+
+/** How long close() waits for datagrams already handed to the socket. */
+const CLOSE_DRAIN_MS = 1000;
+const SWEEP_INTERVAL_MS_MIN = 10;
+
+type TransportState = 'open' | 'closing' | 'closed';
+
+export class UdpTransport {
+  /** The options as opened (setPeers() may since have changed the peers). */
+  readonly options: ResolvedTransportOptions;
+  /** Read once at open: a closed socket no longer answers address(). */
+  private readonly boundAddress: { readonly address: string; readonly port: number };
+  private readonly writer: DatagramWriter;
+  private readonly reader: DatagramReader;
+  private readonly reassembly: Reassembly;
+  private readonly injector: FaultInjector<OutboundDatagram> | null;
+  private readonly streams = new Map<number, OutboundStream>();
+  private readonly multicastStream: OutboundStream | null;
+  /** Streams that may hold an open pack: the ones flush() must seal. */
+  private readonly streamsOpen = new Set<OutboundStream>();
+  private readonly counters = senderCountersZero();
+  private readonly socketBuffers: SocketBufferSizes;
+  private readonly sweepTimer: NodeJS.Timeout;
+  private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
+  private inFlightBytes = 0;
+  private drained: (() => void) | null = null;
+  private state: TransportState = 'open';
+  private closing: Promise<void> | null = null;
+
+  /** Binds the sockets (and joins the multicast group) and returns a transport ready to use. */
+  static async open(options: UdpTransportOptions): Promise<UdpTransport> {
+    const resolved = resolveTransportOptions(options);
+    const unicast = await openUnicastSocket(resolved);
+    let multicast: Socket | null = null;
+    try {
+      if (resolved.multicast !== null) multicast = await openMulticastSocket(resolved, resolved.multicast);
+    } catch (e) {
+      await closeSocket(unicast);
+      throw e;
+    }
+    return new UdpTransport(resolved, unicast, multicast);
+  }
+
+  private constructor(
+    options: ResolvedTransportOptions,
+    private readonly unicastSocket: Socket,
+    private readonly multicastSocket: Socket | null,
+  ) {
+    this.options = options;
+    const bound = unicastSocket.address();
+    this.boundAddress = { address: bound.address, port: bound.port };
+    // A random first message id: a restarted sender must not reuse ids receivers still remember.
+    this.writer = new DatagramWriter(options.nodeId, options.datagramBytesMax, randomInt(0, 2 ** 32), (d) => this.emit(d));
+    this.reassembly = new Reassembly({
+      frameBytesMax: options.frameBytesMax,
+      bytesMax: options.reassemblyBytesMax,
+      messagesMax: options.reassemblyMessagesMax,
+      timeoutMs: options.reassemblyTimeoutMs,
+    });
+    this.reader = new DatagramReader(options.nodeId, options.peers, this.reassembly);
+    this.injector = options.faults === null ? null : new FaultInjector(options.faults, this.faultSink());
+    this.replaceStreams(options.peers);
+    const m = options.multicast;
+    this.multicastStream = m === null ? null : DatagramWriter.openStream(m.group, m.port, true);
+    this.socketBuffers = {
+      unicastRecvBytes: unicastSocket.getRecvBufferSize(),
+      unicastSendBytes: unicastSocket.getSendBufferSize(),
+      multicastRecvBytes: multicastSocket?.getRecvBufferSize() ?? 0,
+    };
+    this.listen(unicastSocket, false);
+    if (multicastSocket !== null) this.listen(multicastSocket, true);
+    const sweepMs = Math.max(SWEEP_INTERVAL_MS_MIN, Math.floor(options.reassemblyTimeoutMs / 2));
+    this.sweepTimer = setInterval(() => this.reassembly.evictExpired(performance.now()), sweepMs).unref();
+  }
+
+  /**
+   * Queues a frame for a peer; the frame is copied, so its buffer may be reused at once. Returns
+   * false, and counts why, if the frame is refused: transport closed, queue full, frame larger
+   * than frameBytesMax, or unknown peer.
+   */
+  send(peerNodeId: number, frame: Uint8Array): boolean {
+    const stream = this.streams.get(peerNodeId);
+    return stream === undefined ? this.refuse(this.state === 'open' ? 'unknownPeer' : 'closed') : this.enqueue(stream, frame);
+  }
+
+  /** Queues a frame for the multicast group. Returns false, counted, if refused. */
+  sendMulticast(frame: Uint8Array): boolean {
+    const stream = this.multicastStream;
+    return stream === null ? this.refuse(this.state === 'open' ? 'noMulticast' : 'closed') : this.enqueue(stream, frame);
+  }
+
+  /** Seals every open pack and hands it to the socket. */
+  flush(): void {
+    this.cancelFlushTimer();
+    for (const stream of this.streamsOpen) this.writer.sealPack(stream);
+    this.streamsOpen.clear();
+  }
+
+  /** Sets the handler of delivered frames (null: frames are counted as unhandled). */
+  onFrame(handler: FrameHandler | null): void {
+    this.reader.handler = handler;
+  }
+
+  /**
+   * Replaces the peers (validated like the options). Open packs are sent first; a peer whose
+   * address is unchanged keeps its stream, so its receiver sees no jump in sequence numbers.
+   */
+  setPeers(peers: PeersOptions): void {
+    const resolved = resolvePeers(peers, this.options.nodeId);
+    this.flush();
+    this.replaceStreams(resolved);
+    this.reader.peers = resolved;
+  }
+
+  /** Bytes in open packs, held by the fault layer, or handed to the socket and not yet sent. */
+  queuedBytes(): number {
+    return this.writer.openPackBytes + this.inFlightBytes + (this.injector?.pendingBytes ?? 0);
+  }
+
+  /** The address and port of the unicast socket (the port chosen by the kernel if bind.port was 0). */
+  address(): { address: string; port: number } {
+    return { ...this.boundAddress };
+  }
+
+  stats(): UdpTransportStats {
+    const r = this.reader.counters;
+    const dropped = { ...r.dropped };
+    return {
+      datagramsSent: this.counters.datagramsSent,
+      bytesSent: this.counters.bytesSent,
+      framesSent: this.writer.counters.framesSent,
+      fragmentsSent: this.writer.counters.fragmentsSent,
+      sendErrors: this.counters.sendErrors,
+      socketErrors: this.counters.socketErrors,
+      framesRefused: { ...this.counters.framesRefused },
+      datagramsReceived: r.datagramsReceived,
+      bytesReceived: r.bytesReceived,
+      framesReceived: r.framesReceived,
+      framesUnhandled: r.framesUnhandled,
+      fragmentsReceived: r.fragmentsReceived,
+      framesReassembled: this.reassembly.counters.framesReassembled,
+      datagramsDropped: dropped,
+      datagramsDroppedTotal: Object.values(dropped).reduce((sum, n) => sum + n, 0),
+      reassemblyEvictions: { timeout: this.reassembly.counters.evictedTimeout, overflow: this.reassembly.counters.evictedOverflow },
+      reassemblyPendingMessages: this.reassembly.pendingMessages,
+      reassemblyPendingBytes: this.reassembly.pendingBytes,
+      sequenceGaps: r.sequenceGaps,
+      sequenceRegressions: r.sequenceRegressions,
+      sequenceResets: r.sequenceResets,
+      faults: { ...(this.injector?.counters ?? faultCountersZero()) },
+      queuedBytes: this.queuedBytes(),
+      socketBuffers: this.socketBuffers,
+    };
+  }
+
+  /**
+   * Sends what is queued, waits (up to CLOSE_DRAIN_MS) for the socket to send it, then closes the
+   * sockets. Datagrams held back or delayed by the fault layer are discarded. Idempotent.
+   */
+  close(): Promise<void> {
+    if (this.closing !== null) return this.closing;
+    this.flush();
+    this.state = 'closing';
+    this.injector?.close();
+    clearInterval(this.sweepTimer);
+    this.closing = this.drainThenClose();
+    return this.closing;
+  }
+
+  private async drainThenClose(): Promise<void> {
+    if (this.inFlightBytes > 0) {
+      await new Promise<void>((resolve) => {
+        const timer = setTimeout(resolve, CLOSE_DRAIN_MS);
+        this.drained = () => {
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    this.state = 'closed';
+    await Promise.all([closeSocket(this.unicastSocket), this.multicastSocket === null ? undefined : closeSocket(this.multicastSocket)]);
+  }
+
+  private enqueue(stream: OutboundStream, frame: Uint8Array): boolean {
+    if (this.state !== 'open') return this.refuse('closed');
+    if (frame.length > this.options.frameBytesMax) return this.refuse('tooLarge');
+    if (this.queuedBytes() + frame.length > this.options.queuedBytesMax) return this.refuse('queueFull');
+    this.writer.append(stream, frame);
+    this.streamsOpen.add(stream);
+    this.scheduleFlush();
+    return true;
+  }
+
+  private refuse(reason: FrameRefusalReason): false {
+    this.counters.framesRefused[reason]++;
+    return false;
+  }
+
+  private scheduleFlush(): void {
+    if (!this.options.autoFlush || this.flushTimer !== null) return;
+    const micros = this.options.flushDelayMicros;
+    // Node timers have millisecond resolution: a delay below 1 ms rounds up to 1 ms.
+    this.flushTimer = micros === 0 ? setImmediate(() => this.flush()) : setTimeout(() => this.flush(), Math.ceil(micros / 1000));
+  }
+
+  private cancelFlushTimer(): void {
+    const timer = this.flushTimer;
+    if (timer === null) return;
+    if (this.options.flushDelayMicros === 0) clearImmediate(timer as NodeJS.Immediate);
+    else clearTimeout(timer as NodeJS.Timeout);
+    this.flushTimer = null;
+  }
+
+  private replaceStreams(peers: ResolvedTransportOptions['peers']): void {
+    const kept = new Map(this.streams);
+    this.streams.clear();
+    for (const peer of peers.values()) {
+      const old = kept.get(peer.nodeId);
+      const same = old !== undefined && old.address === peer.address && old.port === peer.port;
+      this.streams.set(peer.nodeId, same ? old : DatagramWriter.openStream(peer.address, peer.port, false));
+    }
+  }
+
+  private emit(datagram: OutboundDatagram): void {
+    if (this.injector === null) this.transmit(datagram);
+    else this.injector.submit(datagram);
+  }
+
+  private transmit(d: OutboundDatagram): void {
+    if (this.state === 'closed') {
+      this.counters.sendErrors++;
+      this.writer.release(d.buffer);
+      return;
+    }
+    this.inFlightBytes += d.length;
+    this.unicastSocket.send(d.buffer, 0, d.length, d.port, d.address, (error) => this.onSent(d, error));
+  }
+
+  private onSent(d: OutboundDatagram, error: Error | null): void {
+    this.inFlightBytes -= d.length;
+    this.writer.release(d.buffer);
+    if (error === null) {
+      this.counters.datagramsSent++;
+      this.counters.bytesSent += d.length;
+    } else {
+      this.counters.sendErrors++;
+    }
+    if (this.inFlightBytes === 0 && this.drained !== null) this.drained();
+  }
+
+  private faultSink(): FaultSink<OutboundDatagram> {
+    return {
+      send: (d) => this.transmit(d),
+      discard: (d) => this.writer.release(d.buffer),
+      copy: (d) => ({ ...d, buffer: Buffer.from(d.buffer.subarray(0, d.length)) }),
+    };
+  }
+
+  private listen(socket: Socket, viaMulticast: boolean): void {
+    socket.on('message', (bytes: Buffer, source: RemoteInfo) => this.reader.receive(bytes, source, viaMulticast, performance.now()));
+    // A socket error (e.g. ICMP feedback on a receive) must not crash the process: count it.
+    socket.on('error', () => this.counters.socketErrors++);
+  }
+}

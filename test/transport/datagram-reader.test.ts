@@ -1,0 +1,141 @@
+/**
+ * The writer and the reader without sockets: packing, fragmentation, sender checks and every
+ * body-level reason to drop, with each datagram either received or dropped, never both.
+ */
+import { describe, expect, it } from 'vitest';
+import { Prng } from '../../src/protocol/prng.ts';
+import { DatagramWriter } from '../../runtime/transport/datagram-writer.ts';
+import type { DatagramDropReason } from '../../runtime/transport/datagram-format.ts';
+import { FROM_PEER, PEER_ADDRESS, PEER_ID, PEER_PORT, SELF_ID, fragmentDatagram, packedDatagram, patternFrame, readerWithLog, resign, writerToList } from './wire.ts';
+
+const NOW_MS = 1_000;
+
+function totalDropped(dropped: Record<DatagramDropReason, number>): number {
+  return Object.values(dropped).reduce((a, b) => a + b, 0);
+}
+
+describe('writer to reader', () => {
+  it('packs many frames per datagram and delivers them in order', () => {
+    const { writer, datagrams } = writerToList(1472);
+    const stream = DatagramWriter.openStream(PEER_ADDRESS, PEER_PORT, false);
+    const frames = Array.from({ length: 500 }, (_, i) => patternFrame(i, 1 + (i % 90)));
+    for (const f of frames) writer.append(stream, f);
+    writer.sealPack(stream);
+    expect(datagrams.length).toBeLessThan(frames.length / 10);
+    expect(datagrams.every((d) => d.length <= 1472)).toBe(true);
+    const { reader, log } = readerWithLog();
+    for (const d of datagrams) reader.receive(d, FROM_PEER, false, NOW_MS);
+    expect(log.frames.map((f) => f.bytes)).toEqual(frames);
+    expect(log.frames.every((f) => f.from === PEER_ID)).toBe(true);
+    expect(reader.counters.datagramsReceived).toBe(datagrams.length);
+  });
+
+  it('fragments a large frame, keeps order around it, and reassembles it from shuffled fragments', () => {
+    const { writer, datagrams } = writerToList(1472);
+    const stream = DatagramWriter.openStream(PEER_ADDRESS, PEER_PORT, false);
+    const small = patternFrame(1, 10);
+    const large = patternFrame(2, 100_000);
+    writer.append(stream, small);
+    writer.append(stream, large);
+    expect(datagrams.length).toBe(1 + Math.ceil(100_000 / (1472 - 32)));
+    const [first, ...fragments] = datagrams;
+    const prng = new Prng(11);
+    fragments.sort(() => prng.next() - 0.5);
+    const { reader, log, reassembly } = readerWithLog();
+    for (const d of [first!, ...fragments]) reader.receive(d, FROM_PEER, false, NOW_MS);
+    expect(log.frames.map((f) => f.bytes)).toEqual([small, large]);
+    expect(reader.counters.fragmentsReceived).toBe(fragments.length);
+    expect(reassembly.pendingMessages).toBe(0);
+  });
+
+  it('a zero-length frame is a frame', () => {
+    const { reader, log } = readerWithLog();
+    reader.receive(packedDatagram([new Uint8Array(0), Uint8Array.of(9)]), FROM_PEER, false, NOW_MS);
+    expect(log.frames.map((f) => [...f.bytes])).toEqual([[], [9]]);
+  });
+});
+
+describe('sender identity', () => {
+  const cases: readonly [string, Uint8Array, { address: string; port: number }, boolean, DatagramDropReason][] = [
+    ['a sender not among the peers', packedDatagram([Uint8Array.of(1)], { senderId: 99 }), FROM_PEER, false, 'unknownSender'],
+    ['a peer id from another port', packedDatagram([Uint8Array.of(1)]), { address: PEER_ADDRESS, port: PEER_PORT + 1 }, false, 'addressMismatch'],
+    ['a peer id from another address', packedDatagram([Uint8Array.of(1)]), { address: '127.0.0.2', port: PEER_PORT }, false, 'addressMismatch'],
+    ['our own id (a multicast echoed back)', packedDatagram([Uint8Array.of(1)], { senderId: SELF_ID, multicast: true }), FROM_PEER, true, 'fromSelf'],
+    ['a multicast datagram on the unicast socket', packedDatagram([Uint8Array.of(1)], { multicast: true }), FROM_PEER, false, 'wrongSocket'],
+    ['a unicast datagram on the multicast socket', packedDatagram([Uint8Array.of(1)]), FROM_PEER, true, 'wrongSocket'],
+  ];
+  for (const [what, bytes, source, viaMulticast, reason] of cases) {
+    it(`drops ${what} as ${reason}`, () => {
+      const { reader, log } = readerWithLog();
+      reader.receive(bytes, source, viaMulticast, NOW_MS);
+      expect(log.frames).toEqual([]);
+      expect(reader.counters.dropped[reason]).toBe(1);
+      expect(reader.counters.datagramsReceived).toBe(0);
+    });
+  }
+});
+
+describe('malformed bodies', () => {
+  const frame = Uint8Array.of(1, 2, 3);
+  const overrun = (): Uint8Array => {
+    const b = packedDatagram([frame, frame]);
+    b[20 + 5] = 200; // the second frame claims 200 bytes
+    return resign(b);
+  };
+  const cases: readonly [string, () => Uint8Array, DatagramDropReason][] = [
+    ['a frame count of 0', () => packedDatagram([frame], { frameCount: 0 }), 'badFrameCount'],
+    ['fewer frames than the count says', () => packedDatagram([frame], { frameCount: 2 }), 'truncatedFrame'],
+    ['bytes after the last frame', () => packedDatagram([frame, frame], { frameCount: 1 }), 'badFrameCount'],
+    ['a frame running past the datagram', overrun, 'truncatedFrame'],
+    ['a fragment with a count of 0', () => fragmentDatagram({ messageId: 1, totalBytes: 6, index: 0, count: 0 }, frame), 'badFragment'],
+    ['a fragment with a count of 1', () => fragmentDatagram({ messageId: 1, totalBytes: 3, index: 0, count: 1 }, frame), 'badFragment'],
+    ['a fragment index past its count', () => fragmentDatagram({ messageId: 1, totalBytes: 6, index: 2, count: 2 }, frame), 'badFragment'],
+    ['a fragment of the wrong length', () => fragmentDatagram({ messageId: 1, totalBytes: 8, index: 0, count: 2 }, frame), 'badFragment'],
+    ['a fragment body shorter than its header', () => resign(fragmentDatagram({ messageId: 1, totalBytes: 6, index: 0, count: 2 }, frame).slice(0, 25)), 'badFragment'],
+    ['a fragment of a frame above frameBytesMax', () => fragmentDatagram({ messageId: 1, totalBytes: 2 ** 31, index: 0, count: 2 }, frame), 'frameTooLarge'],
+  ];
+  for (const [what, build, reason] of cases) {
+    it(`drops ${what} as ${reason}, delivering nothing`, () => {
+      const { reader, log } = readerWithLog();
+      expect(() => reader.receive(build(), FROM_PEER, false, NOW_MS)).not.toThrow();
+      expect(log.frames).toEqual([]);
+      expect(reader.counters.dropped[reason]).toBe(1);
+      expect(totalDropped(reader.counters.dropped)).toBe(1);
+    });
+  }
+
+  it('drops fragments that disagree with earlier ones, repeat them, or come after the frame is done', () => {
+    const { reader, log } = readerWithLog();
+    const piece = Uint8Array.of(1, 2, 3);
+    const first = fragmentDatagram({ messageId: 5, totalBytes: 6, index: 0, count: 2 }, piece);
+    reader.receive(first, FROM_PEER, false, NOW_MS);
+    reader.receive(first, FROM_PEER, false, NOW_MS);
+    reader.receive(fragmentDatagram({ messageId: 5, totalBytes: 9, index: 1, count: 3 }, piece), FROM_PEER, false, NOW_MS);
+    reader.receive(fragmentDatagram({ messageId: 5, totalBytes: 6, index: 1, count: 2 }, Uint8Array.of(4, 5, 6)), FROM_PEER, false, NOW_MS);
+    reader.receive(first, FROM_PEER, false, NOW_MS);
+    expect(log.frames.map((f) => [...f.bytes])).toEqual([[1, 2, 3, 4, 5, 6]]);
+    expect(reader.counters.dropped).toMatchObject({ fragmentDuplicate: 1, fragmentMismatch: 1, fragmentStale: 1 });
+    expect(reader.counters.datagramsReceived).toBe(2);
+  });
+});
+
+describe('sequence numbers', () => {
+  it('counts gaps and regressions per sender stream', () => {
+    const { reader } = readerWithLog();
+    for (const sequence of [0, 1, 4, 2, 5, 5]) reader.receive(packedDatagram([Uint8Array.of(1)], { sequence }), FROM_PEER, false, NOW_MS);
+    reader.receive(packedDatagram([Uint8Array.of(1)], { sequence: 100, multicast: true }), FROM_PEER, true, NOW_MS);
+    expect(reader.counters.sequenceGaps).toBe(2);
+    expect(reader.counters.sequenceRegressions).toBe(2);
+    for (const sequence of [1_000_000, 1_000_001, 3]) reader.receive(packedDatagram([Uint8Array.of(1)], { sequence }), FROM_PEER, false, NOW_MS);
+    expect(reader.counters.sequenceResets).toBe(2);
+    expect(reader.counters.sequenceGaps).toBe(2);
+  });
+
+  it('counts frames that arrive with no handler instead of losing them silently', () => {
+    const { reader, log } = readerWithLog();
+    reader.handler = null;
+    reader.receive(packedDatagram([Uint8Array.of(1), Uint8Array.of(2)]), FROM_PEER, false, NOW_MS);
+    expect(reader.counters.framesUnhandled).toBe(2);
+    expect(log.frames).toEqual([]);
+  });
+});

@@ -1,0 +1,61 @@
+/**
+ * IP multicast on the loopback interface, to two receivers. DESIGN.md §6: multicast works on
+ * these machines, so if it does not, this test fails (with the reason) instead of skipping.
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { UdpTransport } from '../../runtime/transport/index.ts';
+import { closeAll, framesDiffering, logFrames, openMesh, openRawSocket, settle, waitFor } from './loopback.ts';
+import { patternFrame } from './wire.ts';
+
+const GROUP = '239.77.0.1';
+
+/** A port free on loopback now; the group socket binds it with reuseAddr. */
+async function freePort(): Promise<number> {
+  const socket = await openRawSocket();
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}
+
+let open: UdpTransport[] = [];
+afterEach(async () => {
+  await closeAll(open);
+  open = [];
+});
+
+describe('UdpTransport IP multicast on loopback', () => {
+  it('delivers each multicast frame to both receivers, packed and fragmented, and not back to the sender', async () => {
+    const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1', loopback: true };
+    open = await openMesh([1, 2, 3], { multicast });
+    const [sender, r2, r3] = open as [UdpTransport, UdpTransport, UdpTransport];
+    const at = [logFrames(sender), logFrames(r2), logFrames(r3)] as const;
+    const frames = [...Array.from({ length: 500 }, (_, i) => patternFrame(i, 1 + (i % 300))), patternFrame(501, 300_000)];
+    for (const f of frames) expect(sender.sendMulticast(f)).toBe(true);
+    await waitFor(() => at[1].length === frames.length && at[2].length === frames.length, 'every multicast frame at both receivers');
+    for (const log of [at[1], at[2]]) {
+      expect(framesDiffering(log.map((r) => r.frame), frames)).toEqual([]);
+      expect(log.every((r) => r.from === 1)).toBe(true);
+    }
+    await settle(() => sender.stats().datagramsDroppedTotal);
+    expect(at[0]).toEqual([]);
+    // The sender's own datagrams come back to it over loopback: checked and dropped as fromSelf.
+    expect(sender.stats().datagramsDropped.fromSelf).toBe(sender.stats().datagramsSent);
+    expect(sender.stats().datagramsSent).toBeLessThan(frames.length / 10 + 10);
+    expect(r2.stats().datagramsReceived).toBe(sender.stats().datagramsSent);
+  });
+
+  it('keeps unicast and multicast apart: each arrives once, on its own socket', async () => {
+    const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1' };
+    open = await openMesh([1, 2, 3], { multicast });
+    const [sender, r2, r3] = open as [UdpTransport, UdpTransport, UdpTransport];
+    const at2 = logFrames(r2);
+    const at3 = logFrames(r3);
+    sender.send(2, Uint8Array.of(2));
+    sender.sendMulticast(Uint8Array.of(7));
+    await waitFor(() => at2.length === 2 && at3.length === 1, 'one unicast and one multicast');
+    await settle(() => at2.length + at3.length);
+    expect(at2.map((r) => r.frame[0]).sort()).toEqual([2, 7]);
+    expect(at3.map((r) => r.frame[0])).toEqual([7]);
+    expect(r2.stats().datagramsDroppedTotal + r3.stats().datagramsDroppedTotal).toBe(0);
+  });
+});
