@@ -27,6 +27,7 @@ const USAGE = `usage: sim-command [options]
   --verbose            one line per seed: verdict, trace hash, ring, ticks, messages, faults
   --ticks N            ticks of the safety phase (default ${DEFAULT_SIM_PARAMS.ticksSafety})
   --liveness-ticks N   ticks the healed cluster gets to deliver (default ${DEFAULT_SIM_PARAMS.ticksLivenessMax})
+  --safety-only        skip the liveness phase
   --mode M             multicast | ring | mixed (default mixed: drawn per seed)
   --loss P --dup P --reorder P --reorder-ticks N     network faults (probability per message)
   --crash P --crash-roles a,b --down-ticks MIN:MAX   node crashes (probability per tick)
@@ -56,6 +57,7 @@ const OPTIONS = {
   verbose: { type: 'boolean' },
   ticks: { type: 'string' },
   'liveness-ticks': { type: 'string' },
+  'safety-only': { type: 'boolean' },
   mode: { type: 'string' },
   loss: { type: 'string' },
   dup: { type: 'string' },
@@ -124,6 +126,7 @@ function paramsOf(f: Flags): SimParams {
   return resolveSimParams({
     ticksSafety: num(f.ticks, d.ticksSafety, 'ticks'),
     ticksLivenessMax: num(f['liveness-ticks'], d.ticksLivenessMax, 'liveness-ticks'),
+    livenessCheck: f['safety-only'] !== true,
     mode: parseMode(f.mode),
     faults: {
       lossRate: num(f.loss, d.faults.lossRate, 'loss'),

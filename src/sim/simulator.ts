@@ -32,6 +32,11 @@ export interface SimParams {
   readonly ticksSafety: number;
   /** Ticks the healed cluster gets to deliver everything it must. */
   readonly ticksLivenessMax: number;
+  /**
+   * False skips the liveness phase: a safety-only sweep can turn every fault up to rates at which
+   * an open liveness bug would fail most seeds.
+   */
+  readonly livenessCheck: boolean;
   readonly mode: ModeChoice;
   readonly faults: FaultRates;
   readonly workload: WorkloadOptions;
@@ -43,6 +48,7 @@ export const DEFAULT_WORKLOAD: WorkloadOptions = Object.freeze({ proposeRate: 0.
 export const DEFAULT_SIM_PARAMS: SimParams = Object.freeze({
   ticksSafety: 2000,
   ticksLivenessMax: 3000,
+  livenessCheck: true,
   mode: 'mixed',
   faults: resolveFaultRates(),
   workload: DEFAULT_WORKLOAD,
@@ -101,7 +107,7 @@ export function resolveSimParams(input: SimParamsInput = {}): SimParams {
 export function runSimulation(seed: number, params: SimParams, hooks: SimHooks = {}): SimResult {
   const sim = new Simulation(seed >>> 0, params, hooks);
   sim.runSafety();
-  if (sim.checker.ok) sim.runLiveness();
+  if (sim.checker.ok && params.livenessCheck) sim.runLiveness();
   return sim.result();
 }
 
@@ -257,7 +263,8 @@ export function formatParams(p: SimParams): string {
     ` --crash ${f.crashRate} --crash-roles ${f.crashRoles.join(',') || 'none'} --down-ticks ${f.downTicksMin}:${f.downTicksMax}` +
     ` --partition ${f.partitionRate} --partition-roles ${f.partitionRoles.join(',') || 'none'}` +
     ` --partition-leader ${f.partitionLeaderRate} --partition-ticks ${f.partitionTicksMin}:${f.partitionTicksMax}` +
-    ` --propose-rate ${w.proposeRate} --value-bytes ${w.valueBytesMax} --values ${w.valuesMax}${protocol}`
+    ` --propose-rate ${w.proposeRate} --value-bytes ${w.valueBytesMax} --values ${w.valuesMax}${protocol}` +
+    (p.livenessCheck ? '' : ' --safety-only')
   );
 }
 
