@@ -1,0 +1,122 @@
+/**
+ * One ring in one process: values/s and MB/s at 1 KB and 8 KB for each placement (a thread per
+ * actor, shared threads), latency p50/p99/p99.9 at half of the maximum load, beside a raw chain of
+ * SAB rings through as many threads as the placement uses, measured in the same run.
+ *
+ *   npx tsx bench/single-ring-bench.ts [--seconds 5] [--quick]
+ */
+import { Worker } from 'node:worker_threads';
+import { parseArgs } from 'node:util';
+import { Histogram } from '../src/metrics/histogram.ts';
+import { createSpscRing } from '../src/sab-ring/index.ts';
+import { startNode, type RingcastNode } from '../runtime/node/node.ts';
+
+const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, quick: { type: 'boolean' } } });
+const SECONDS = Number(args.seconds ?? (args.quick === true ? 2 : 5));
+const SIZES = args.quick === true ? [1024] : [1024, 8192];
+const PLACEMENTS = ['dedicated', 'shared'] as const;
+const clock = (): number => performance.timeOrigin + performance.now();
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+interface Result {
+  valuesPerSec: number;
+  mbPerSec: number;
+  latency: Histogram;
+}
+
+/** Offers load: closed loop with `window` outstanding, or open loop at `ratePerSec`. */
+async function offer(node: RingcastNode, bytes: number, seconds: number, load: { window: number } | { ratePerSec: number }): Promise<Result> {
+  const latency = new Histogram();
+  let delivered = 0;
+  const unsubscribe = node.learner(1).onDeliver((d) => {
+    const now = clock();
+    for (const v of d.values) {
+      delivered++;
+      latency.record((now - new DataView(v.bytes.buffer, v.bytes.byteOffset, 8).getFloat64(0, true)) * 1000);
+    }
+  });
+  const proposer = node.proposer(1);
+  let outstanding = 0;
+  const propose = (): void => {
+    const value = new Uint8Array(bytes);
+    new DataView(value.buffer).setFloat64(0, clock(), true);
+    outstanding++;
+    proposer.propose(value).then(() => outstanding--, () => outstanding--);
+  };
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  let sent = 0;
+  while (performance.now() < end) {
+    if ('window' in load) while (outstanding < load.window) propose();
+    else {
+      const due = Math.floor(((performance.now() - start) / 1000) * load.ratePerSec);
+      while (sent < due && outstanding < 1 << 16) (propose(), sent++);
+    }
+    await sleep(1);
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  unsubscribe();
+  while (outstanding > 0 && performance.now() < end + 5000) await sleep(10);
+  return { valuesPerSec: delivered / elapsed, mbPerSec: (delivered * bytes) / elapsed / 1e6, latency };
+}
+
+/** Frames/s through a chain of `threads` worker threads joined by SPSC rings, from and back to main. */
+async function rawChain(threads: number, bytes: number, seconds: number): Promise<number> {
+  const rings = Array.from({ length: threads + 1 }, () => createSpscRing({ capacityBytes: 4 * 1024 * 1024 }));
+  const bootstrap = new URL('../runtime/host/worker-bootstrap.mjs', import.meta.url);
+  const entry = new URL('./sab-chain-worker.ts', import.meta.url).href;
+  const workers = Array.from({ length: threads }, (_, i) => new Worker(bootstrap, { workerData: { entry, inbound: rings[i]?.sab, outbound: rings[i + 1]?.sab } }));
+  const producer = (rings[0] as ReturnType<typeof createSpscRing>).producer();
+  const consumer = (rings[threads] as ReturnType<typeof createSpscRing>).consumer();
+  const frame = new Uint8Array(bytes);
+  await sleep(500); // let the workers load
+  let received = 0;
+  const count = (): void => void received++;
+  const start = performance.now();
+  const end = start + seconds * 1000;
+  while (performance.now() < end) {
+    for (let k = 0; k < 64; k++) if (!producer.tryWrite(frame)) break;
+    if (consumer.drain(count) === 0) await new Promise((r) => setImmediate(r));
+  }
+  const elapsed = (performance.now() - start) / 1000;
+  // An empty frame tells each link to stop; drain until it comes back round, so no link blocks.
+  let stopped = false;
+  const untilStop = (_b: Uint8Array, _o: number, length: number): void => void (length === 0 && (stopped = true));
+  while (!producer.tryWrite(new Uint8Array(0))) consumer.drain(untilStop);
+  while (!stopped) if (consumer.drain(untilStop) === 0) await new Promise((r) => setImmediate(r));
+  await Promise.all(workers.map((w) => w.terminate()));
+  return received / elapsed;
+}
+
+const ms = (us: number): string => (us / 1000).toFixed(2);
+const rows: string[][] = [];
+for (const placement of PLACEMENTS) {
+  for (const bytes of SIZES) {
+    const node = await startNode({ rings: [{ id: 1 }], placement: { mode: placement } });
+    node.onLog = () => undefined;
+    const threads = node.threadReport().length;
+    await offer(node, bytes, 1, { window: 4096 }); // warm up
+    const max = await offer(node, bytes, SECONDS, { window: 8192 });
+    const half = await offer(node, bytes, SECONDS, { ratePerSec: max.valuesPerSec / 2 });
+    await node.close();
+    const chain = await rawChain(threads, bytes, Math.min(SECONDS, 3));
+    rows.push([
+      placement,
+      `${bytes}`,
+      `${threads}`,
+      Math.round(max.valuesPerSec).toLocaleString('en-US'),
+      max.mbPerSec.toFixed(1),
+      Math.round(half.valuesPerSec).toLocaleString('en-US'),
+      `${ms(half.latency.quantile(0.5))} / ${ms(half.latency.quantile(0.99))} / ${ms(half.latency.quantile(0.999))}`,
+      Math.round(chain).toLocaleString('en-US'),
+      ((chain * bytes) / 1e6).toFixed(0),
+    ]);
+    console.error(`done: ${placement} ${bytes} B`);
+  }
+}
+const header = ['placement', 'value B', 'threads', 'max values/s', 'max MB/s', 'half-load values/s', 'half-load latency p50 / p99 / p99.9 ms', 'raw SAB chain frames/s', 'chain MB/s'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
