@@ -25,10 +25,12 @@ const ENCODE_OPTS = { checksum: false } as const;
 export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message, D> & { drops: DropCounters }, hooks: RoleHooks<D> = {}): ActorBehavior {
   let decodeErrors = 0;
   const ignored = hooks.ignored;
+  // An actor on the same thread gets the message object itself: no encoding, no copy.
   const send = (to: number | 'group', msg: Message): void => {
+    if (to !== 'group' && ctx.sendObject(to, msg)) return;
     const size = encodedSize(msg);
     const write = (bytes: Uint8Array, offset: number): number => encodeInto(msg, bytes, offset, ENCODE_OPTS);
-    if (to === 'group') ctx.sendGroup(ring, FrameKind.PROTOCOL, size, write);
+    if (to === 'group') ctx.sendGroupObject(ring, msg, FrameKind.PROTOCOL, size, write);
     else ctx.sendFrame(to, FrameKind.PROTOCOL, size, write);
   };
   return {
@@ -45,6 +47,10 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
         return;
       }
       role.step(r.msg);
+    },
+    onObject(_src, msg) {
+      if (ignored !== undefined && ignored.has((msg as Message).type)) return;
+      role.step(msg as Message);
     },
     onTick() {
       role.tick();

@@ -16,6 +16,13 @@ export interface ActorContext {
   sendGroup(ring: number, kind: number, size: number, write: PayloadWriter): void;
   /** Sends a user message (msgpack) to another actor. */
   send(to: number, msg: unknown): boolean;
+  /**
+   * Hands `msg` itself to an actor on the same thread (no encoding); false when `to` is on another
+   * thread, and the caller must send a frame. The receiver keeps the object: never mutate it.
+   */
+  sendObject(to: number, msg: unknown): boolean;
+  /** Like sendGroup, but members on this thread get `msg` itself and other threads get the frame. */
+  sendGroupObject(ring: number, msg: unknown, kind: number, size: number, write: PayloadWriter): void;
   setTimer(name: string, delayMs: number, repeat?: boolean): void;
   cancelTimer(name: string): void;
   log(line: string): void;
@@ -24,6 +31,8 @@ export interface ActorContext {
 export interface ActorBehavior {
   /** One frame; the payload view is valid only during the call: copy what you keep. */
   onFrame(kind: number, src: number, ring: number, bytes: Uint8Array, offset: number, length: number): void;
+  /** An object from an actor on the same thread (see ActorContext.sendObject). */
+  onObject?(src: number, msg: unknown): void;
   onTick?(nowMs: number): void;
   flush?(): void;
   onTimer?(name: string): void;

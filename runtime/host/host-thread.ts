@@ -43,6 +43,8 @@ function contextFor(spec: ActorSpec, timers: Hosted['timers']): ActorContext {
     nowMs: now,
     sendFrame: (to, kind, size, write) => po.send(to, self, kind, size, write),
     sendGroup: (ring, kind, size, write) => po.sendGroup(ring, self, kind, size, write),
+    sendObject: (to, msg) => po.sendObject(to, self, msg),
+    sendGroupObject: (ring, msg, kind, size, write) => po.sendGroupObject(ring, self, msg, kind, size, write),
     send(to, msg) {
       const bytes = encodeUserMessage(msg);
       return po.send(to, self, FrameKind.USER, bytes.length, (b, o) => (b.set(bytes, o), bytes.length));
@@ -100,6 +102,23 @@ function dispatch(dst: number, src: number, kind: number, ring: number, bytes: U
   }
 }
 
+function dispatchObject(dst: number, src: number, ring: number, msg: unknown): void {
+  if (dst !== GROUP_ADDRESS) {
+    const a = actors.get(dst);
+    if (a !== undefined) {
+      a.frames++;
+      guarded(a, () => a.behavior.onObject?.(src, msg));
+    }
+    return;
+  }
+  for (const m of po.localGroupMembers(ring)) {
+    const a = m === src ? undefined : actors.get(m);
+    if (a === undefined) continue;
+    a.frames++;
+    guarded(a, () => a.behavior.onObject?.(src, msg));
+  }
+}
+
 function runTimers(t: number): void {
   for (const a of actors.values()) {
     for (const [name, timer] of a.timers) {
@@ -121,7 +140,7 @@ async function loop(): Promise<void> {
   let lastYield = now();
   let idleSince = -1;
   while (running) {
-    const frames = po.drain(dispatch);
+    const frames = po.drain(dispatch, dispatchObject);
     let t = now();
     let ticked = false;
     if (t >= nextTick) {

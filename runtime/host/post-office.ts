@@ -27,6 +27,16 @@ export interface TopologyData {
   readonly overflowFramesMax: number;
 }
 
+/** Receives an object sent between two actors of the same thread. */
+export type ObjectSink = (dst: number, src: number, ring: number, msg: unknown) => void;
+
+interface LocalObject {
+  readonly dst: number;
+  readonly src: number;
+  readonly ring: number;
+  readonly msg: unknown;
+}
+
 /** Receives one frame; the payload view is valid only during the call. */
 export type FrameSink = (dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number) => void;
 
@@ -43,6 +53,7 @@ export class PostOffice {
   private readonly consumers: RingConsumer[];
   private readonly overflow: Uint8Array[][];
   private local: Uint8Array[] = [];
+  private localObjects: LocalObject[] = [];
   private scratch = new Uint8Array(64 * 1024);
   private readonly dirty = new Set<number>();
 
@@ -83,6 +94,33 @@ export class PostOffice {
     }
     const length = this.compose(dst, src, kind, 0, size, write);
     return this.sendToHost(h, length);
+  }
+
+  isLocal(addr: number): boolean {
+    return this.hostOf.get(addr) === this.host;
+  }
+
+  /** Queues an object for an actor on this thread; false when `dst` is elsewhere. */
+  sendObject(dst: number, src: number, msg: unknown): boolean {
+    if (this.hostOf.get(dst) !== this.host) return false;
+    this.stats.framesSent++;
+    this.localObjects.push({ dst, src, ring: 0, msg });
+    return true;
+  }
+
+  /** Group send where this thread's members get the object and other threads one frame each. */
+  sendGroupObject(ring: number, src: number, msg: unknown, kind: number, size: number, write: PayloadWriter): void {
+    const hosts = this.groupHosts.get(ring) ?? [];
+    let length = -1;
+    for (const h of hosts) {
+      if (h === this.host) {
+        this.stats.framesSent++;
+        this.localObjects.push({ dst: GROUP_ADDRESS, src, ring, msg });
+        continue;
+      }
+      if (length < 0) length = this.compose(GROUP_ADDRESS, src, kind, ring, size, write);
+      this.sendToHost(h, length);
+    }
   }
 
   /** Sends one frame to every member of a ring's group except `src`, one copy per thread. */
@@ -132,8 +170,8 @@ export class PostOffice {
     return true;
   }
 
-  /** Hands every frame available (inbound rings, then frames between local actors) to `sink`. */
-  drain(sink: FrameSink): number {
+  /** Hands every frame available (inbound rings, then frames and objects between local actors) over. */
+  drain(sink: FrameSink, objectSink?: ObjectSink): number {
     let n = 0;
     const deliver = (bytes: Uint8Array, offset: number, length: number): void => {
       n++;
@@ -144,6 +182,12 @@ export class PostOffice {
     const local = this.local;
     this.local = [];
     for (const f of local) deliver(f, 0, f.length);
+    if (objectSink !== undefined && this.localObjects.length > 0) {
+      const objects = this.localObjects;
+      this.localObjects = [];
+      for (const o of objects) objectSink(o.dst, o.src, o.ring, o.msg);
+      n += objects.length;
+    }
     this.stats.framesReceived += n;
     return n;
   }
@@ -166,7 +210,7 @@ export class PostOffice {
   }
 
   hasWork(): boolean {
-    if (this.local.length > 0) return true;
+    if (this.local.length > 0 || this.localObjects.length > 0) return true;
     for (const c of this.consumers) if (c.hasData()) return true;
     return false;
   }
