@@ -15,7 +15,7 @@ const acceptorActor: ActorModule = {
     return bindRole(ctx, args.spec.ring, role, {
       persist(p) {
         if (p.promised !== null) store.savePromise(p.promised);
-        if (p.accepted.length > 0) store.appendVotes(p.accepted, () => role.snapshot());
+        if (p.accepted.length > 0 || p.decided.length > 0) store.append(p.accepted, p.decided, () => role.snapshot());
       },
       status: () => ({ role: 'acceptor', promised: role.promisedBallot, votes: role.retainedInstances, storeBytes: store.usedBytes }),
     });

@@ -14,7 +14,7 @@
 import { decode, encodedSize, encodeInto } from '../../src/codec/index.ts';
 import { AssertionError } from '../../src/errors.ts';
 import type { Ballot, NodeId, RingId } from '../../src/protocol/ids.ts';
-import type { AcceptedEntry, Deliver } from '../../src/protocol/messages.ts';
+import type { AcceptedEntry, DecisionEntry, Message } from '../../src/protocol/messages.ts';
 import type { AcceptorState } from '../../src/protocol/acceptor.ts';
 
 const HEADER_BYTES = 64;
@@ -48,42 +48,44 @@ export class SabVoteStore {
   load(): AcceptorState {
     const promised = (this.promise[0] ?? 0) as Ballot;
     const byInstance = new Map<number, AcceptedEntry>();
+    const decided = new Map<number, DecisionEntry>();
     const active = Atomics.load(this.words, W_ACTIVE);
     const start = this.segmentStart(active);
     const end = start + Atomics.load(this.words, offsetWord(active));
     let o = start;
     while (o < end) {
       const r = decode(this.bytes, o, end - o);
-      if (!r.ok || r.msg.type !== 'deliver') throw new AssertionError(`vote store corrupt at ${o - start}: ${r.ok ? r.msg.type : r.error}`);
-      for (const e of r.msg.entries) byInstance.set(e.instance, copyEntry(e));
+      if (!r.ok || (r.msg.type !== 'deliver' && r.msg.type !== 'decision')) throw new AssertionError(`vote store corrupt at ${o - start}: ${r.ok ? r.msg.type : r.error}`);
+      if (r.msg.type === 'deliver') for (const e of r.msg.entries) byInstance.set(e.instance, copyEntry(e));
+      else for (const d of r.msg.entries) decided.set(d.instance, d);
       o += align8(r.size);
     }
-    return { promised, accepted: [...byInstance.values()] };
+    return { promised, accepted: [...byInstance.values()], decided: [...decided.values()] };
   }
 
   savePromise(b: Ballot): void {
     this.promise[0] = b;
   }
 
-  /** Appends votes; when the segment is full, compacts to `snapshot()` (which includes them). */
-  appendVotes(entries: readonly AcceptedEntry[], snapshot: () => readonly AcceptedEntry[]): void {
+  /** Appends votes and decisions; when the segment is full, compacts to `snapshot()` (which includes them). */
+  append(accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[], snapshot: () => AcceptorState): void {
     const active = Atomics.load(this.words, W_ACTIVE);
     let offset = Atomics.load(this.words, offsetWord(active));
-    for (const e of entries) {
-      const written = this.write(active, offset, e);
+    for (const msg of records(accepted, decided)) {
+      const written = this.write(active, offset, msg);
       if (written < 0) return this.compact(snapshot());
       offset += written;
     }
     Atomics.store(this.words, offsetWord(active), offset);
   }
 
-  /** Rewrites the votes into the other segment and makes it the active one. */
-  compact(votes: readonly AcceptedEntry[]): void {
+  /** Rewrites the votes and decisions into the other segment and makes it the active one. */
+  compact(state: AcceptorState): void {
     const next = 1 - Atomics.load(this.words, W_ACTIVE);
     let offset = 0;
-    for (const e of votes) {
-      const written = this.write(next, offset, e);
-      if (written < 0) throw new AssertionError(`vote store segment of ${this.segmentBytes} bytes cannot hold the ${votes.length} votes retained: raise its size`);
+    for (const msg of records(state.accepted, state.decided ?? [])) {
+      const written = this.write(next, offset, msg);
+      if (written < 0) throw new AssertionError(`vote store segment of ${this.segmentBytes} bytes cannot hold the ${state.accepted.length} votes retained: raise its size`);
       offset += written;
     }
     Atomics.store(this.words, offsetWord(next), offset);
@@ -101,11 +103,11 @@ export class SabVoteStore {
   }
 
   /**
-   * Writes one vote as a one-entry Deliver frame, 8-byte aligned; -1 when it does not fit. It is
-   * encoded on the heap and copied in one aligned block (see PostOffice.compose for why).
+   * Writes one record (a vote as a one-entry Deliver frame, decisions as a Decision frame), 8-byte
+   * aligned; -1 when it does not fit. It is encoded on the heap and copied in one aligned block
+   * (see PostOffice.compose for why).
    */
-  private write(segment: number, offset: number, e: AcceptedEntry): number {
-    const msg: Deliver = { type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: [e] };
+  private write(segment: number, offset: number, msg: Message): number {
     const size = encodedSize(msg);
     if (offset + align8(size) > this.segmentBytes) return -1;
     if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, 2 * this.scratch.length));
@@ -116,6 +118,15 @@ export class SabVoteStore {
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
+
+const DECISIONS_PER_RECORD = 256;
+
+/** The log records for votes (one frame each) and decisions (in frames of up to 256). */
+function* records(accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[]): Generator<Message> {
+  const head = { ring: 0 as RingId, from: 0 as NodeId };
+  for (const e of accepted) yield { type: 'deliver', ...head, entries: [e] };
+  for (let k = 0; k < decided.length; k += DECISIONS_PER_RECORD) yield { type: 'decision', ...head, entries: decided.slice(k, k + DECISIONS_PER_RECORD) };
+}
 
 function copyEntry(e: AcceptedEntry): AcceptedEntry {
   if (e.value.kind !== 'batch') return e;

@@ -27,6 +27,8 @@ import { isValidLayout, layoutIndex } from './ring-layout.ts';
 export interface AcceptorState {
   readonly promised: Ballot;
   readonly accepted: readonly AcceptedEntry[];
+  /** Decisions it had learned for instances it holds votes for. */
+  readonly decided?: readonly DecisionEntry[];
 }
 
 interface Vote {
@@ -34,7 +36,10 @@ interface Vote {
   value: Value;
   /** The ring of `ballot`, when known (it is not after recovery from storage). */
   layout: readonly NodeId[] | null;
-  /** The ballot this instance was decided under, once known. */
+  /**
+   * The lowest ballot this instance is known decided under. A vote at that ballot or above holds
+   * the decided value (every proposal above the deciding ballot carries it), so it is servable.
+   */
   decidedBallot: Ballot | null;
 }
 
@@ -73,13 +78,23 @@ export class Acceptor implements Role<Message, never> {
     this.quorum = quorumSize(spec.acceptors.length);
     this.promised = recovered?.promised ?? (0 as Ballot);
     for (const e of recovered?.accepted ?? []) this.store(e.instance, { ballot: e.ballot, value: e.value, layout: null, decidedBallot: null });
+    for (const d of recovered?.decided ?? []) {
+      const v = this.votes.get(d.instance);
+      if (v !== undefined && (v.decidedBallot === null || d.ballot < v.decidedBallot)) v.decidedBallot = d.ballot;
+    }
+    while (this.votes.get(this.decidedUpTo as Instance)?.decidedBallot != null) this.decidedUpTo++;
   }
 
-  /** Every vote held, for a storage that compacts its log. */
-  snapshot(): AcceptedEntry[] {
-    const out: AcceptedEntry[] = [];
-    for (const [instance, v] of this.votes) out.push({ instance, ballot: v.ballot, value: v.value });
-    return out.sort((a, b) => a.instance - b.instance);
+  /** Every vote held and the decisions known for them, for a storage that compacts its log. */
+  snapshot(): AcceptorState {
+    const accepted: AcceptedEntry[] = [];
+    const decided: DecisionEntry[] = [];
+    for (const [instance, v] of this.votes) {
+      accepted.push({ instance, ballot: v.ballot, value: v.value });
+      if (v.decidedBallot !== null) decided.push({ instance, ballot: v.decidedBallot });
+    }
+    accepted.sort((a, b) => a.instance - b.instance);
+    return { promised: this.promised, accepted, decided };
   }
 
   get retainedValueBytes(): number {
@@ -95,7 +110,7 @@ export class Acceptor implements Role<Message, never> {
   /** The vote held for an instance, for tests and status. */
   voteOf(i: Instance): { ballot: Ballot; value: Value; decided: boolean } | undefined {
     const v = this.votes.get(i);
-    return v && { ballot: v.ballot, value: v.value, decided: v.decidedBallot === v.ballot };
+    return v && { ballot: v.ballot, value: v.value, decided: servable(v) };
   }
 
   step(msg: Message): void {
@@ -265,9 +280,7 @@ export class Acceptor implements Role<Message, never> {
     const to = Math.min(m.instanceTo, m.instanceFrom + this.opts.repairInstancesMax);
     for (let i = m.instanceFrom; i < to; i++) {
       const v = this.votes.get(i as Instance);
-      if (v !== undefined && v.decidedBallot === v.ballot) {
-        this.queueDeliver(m.from, { instance: i as Instance, ballot: v.ballot, value: v.value });
-      }
+      if (v !== undefined && servable(v)) this.queueDeliver(m.from, { instance: i as Instance, ballot: v.ballot, value: v.value });
     }
   }
 
@@ -278,10 +291,9 @@ export class Acceptor implements Role<Message, never> {
       // Known decided without a vote here (a spare): remembered only to move the watermark.
       if (i >= this.decidedUpTo && i < this.decidedUpTo + this.opts.phase1WindowInstances) this.decidedNoVote.add(i);
     } else {
-      // Servable once the decision names the ballot of the vote held (a re-proposal after the
-      // decision carries the same value under a higher ballot).
-      if (v.decidedBallot === v.ballot) return;
-      if (v.decidedBallot === null || b === v.ballot) v.decidedBallot = b;
+      if (v.decidedBallot !== null && v.decidedBallot <= b) return;
+      v.decidedBallot = b;
+      this.out.persistDecision({ instance: i, ballot: b });
     }
     for (;;) {
       const d = this.decidedUpTo as Instance;
@@ -349,6 +361,11 @@ export class Acceptor implements Role<Message, never> {
     this.decisionsOut.clear();
     this.deliversOut.clear();
   }
+}
+
+/** A vote at or above the ballot its instance was decided under holds the decided value. */
+function servable(v: Vote): boolean {
+  return v.decidedBallot !== null && v.ballot >= v.decidedBallot;
 }
 
 export function chunks<T>(list: readonly T[], size: number): T[][] {

@@ -4,13 +4,18 @@
  * whose vote leaves before the vote is saved can let two values be decided for one instance.
  */
 import type { Ballot, Instance, RingId, ValueId } from './ids.ts';
-import type { AcceptedEntry, ClientValue, Outbound } from './messages.ts';
+import type { AcceptedEntry, ClientValue, DecisionEntry, Outbound } from './messages.ts';
 
 export interface Persist {
   /** The new promised ballot, or null when it did not change. */
   readonly promised: Ballot | null;
   /** Votes to save, in order; a later entry for the same instance replaces an earlier one. */
   readonly accepted: readonly AcceptedEntry[];
+  /**
+   * Decisions learned for instances with a vote here: saved so that a restarted acceptor still
+   * serves them to learners (no ordering constraint: a decision is a fact, not a promise).
+   */
+  readonly decided: readonly DecisionEntry[];
 }
 
 export interface Ready<D> {
@@ -43,6 +48,7 @@ export class Outbox<D> {
   private delivered: D[] = [];
   private promised: Ballot | null = null;
   private accepted: AcceptedEntry[] = [];
+  private decided: DecisionEntry[] = [];
 
   send(out: Outbound): void {
     this.messages.push(out);
@@ -56,16 +62,21 @@ export class Outbox<D> {
   persistVote(e: AcceptedEntry): void {
     this.accepted.push(e);
   }
+  persistDecision(e: DecisionEntry): void {
+    this.decided.push(e);
+  }
   isEmpty(): boolean {
-    return this.messages.length === 0 && this.delivered.length === 0 && this.promised === null && this.accepted.length === 0;
+    return this.messages.length === 0 && this.delivered.length === 0 && this.promised === null && this.accepted.length === 0 && this.decided.length === 0;
   }
   take(): Ready<D> {
-    const persist = this.promised === null && this.accepted.length === 0 ? null : { promised: this.promised, accepted: this.accepted };
+    const empty = this.promised === null && this.accepted.length === 0 && this.decided.length === 0;
+    const persist = empty ? null : { promised: this.promised, accepted: this.accepted, decided: this.decided };
     const r: Ready<D> = { persist, messages: this.messages, delivered: this.delivered };
     this.messages = [];
     this.delivered = [];
     this.promised = null;
     this.accepted = [];
+    this.decided = [];
     return r;
   }
 }

@@ -3,11 +3,11 @@
  * in flight, each delivered at a tick chosen by a pluggable policy) and simulated acceptor storage.
  * Scenario tests, the simulator and the in-process demo drive the real protocol code through it.
  */
-import { Acceptor } from '../protocol/acceptor.ts';
+import { Acceptor, type AcceptorState } from '../protocol/acceptor.ts';
 import { Coordinator } from '../protocol/coordinator.ts';
-import { type Ballot, type NodeId, type ValueId } from '../protocol/ids.ts';
+import { type Ballot, type Instance, type NodeId, type ValueId } from '../protocol/ids.ts';
 import { Learner } from '../protocol/learner.ts';
-import { GROUP, type AcceptedEntry, type Message } from '../protocol/messages.ts';
+import { GROUP, type AcceptedEntry, type DecisionEntry, type Message } from '../protocol/messages.ts';
 import { resolveProtocolOptions, validateRingSpec, type ProtocolOptions, type RingSpec } from '../protocol/options.ts';
 import { Proposer } from '../protocol/proposer.ts';
 import type { DeliveredInstance, Ready } from '../protocol/ready.ts';
@@ -66,7 +66,7 @@ export interface RoleContext {
   readonly spec: RingSpec;
   readonly opts: ProtocolOptions;
   /** The acceptor's stored state, when it restarts. */
-  readonly recovered: { promised: Ballot; accepted: AcceptedEntry[] } | null;
+  readonly recovered: AcceptorState | null;
   /** Proposers: the first sequence number of this incarnation. */
   readonly seqStart: number;
 }
@@ -74,6 +74,7 @@ export interface RoleContext {
 interface StoredAcceptor {
   promised: Ballot;
   readonly accepted: Map<number, AcceptedEntry>;
+  readonly decided: Map<number, Ballot>;
 }
 
 export class Cluster {
@@ -212,7 +213,7 @@ export class Cluster {
     const node = this.nodes.get(id) as SimRole;
     if (!node.role.hasReady()) return;
     const r: Ready<unknown> = node.role.ready();
-    if (r.persist !== null) this.persist(id, r.persist.promised, r.persist.accepted);
+    if (r.persist !== null) this.persist(id, r.persist.promised, r.persist.accepted, r.persist.decided);
     for (const out of r.messages) {
       if (out.to === GROUP) for (const m of this.groupMembers) if (m !== id) this.send(id, m, out.msg);
       if (out.to !== GROUP) this.send(id, out.to, out.msg);
@@ -249,11 +250,13 @@ export class Cluster {
     }
   }
 
-  private persist(id: NodeId, promised: Ballot | null, accepted: readonly AcceptedEntry[]): void {
-    const s = this.storage.get(id) ?? { promised: 0 as Ballot, accepted: new Map<number, AcceptedEntry>() };
+  private persist(id: NodeId, promised: Ballot | null, accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[]): void {
+    const s = this.storage.get(id) ?? { promised: 0 as Ballot, accepted: new Map<number, AcceptedEntry>(), decided: new Map<number, Ballot>() };
     this.storage.set(id, s);
     if (promised !== null) s.promised = promised;
-    if (this.acceptorStorage === 'durable') for (const e of accepted) s.accepted.set(e.instance, e);
+    if (this.acceptorStorage !== 'durable') return;
+    for (const e of accepted) s.accepted.set(e.instance, e);
+    for (const d of decided) s.decided.set(d.instance, d.ballot);
   }
 
   private learnerLog(id: NodeId): DeliveredInstance[] {
@@ -274,7 +277,8 @@ export class Cluster {
           ? 'learner'
           : 'proposer';
     const s = this.storage.get(id);
-    const recovered = s === undefined ? null : { promised: s.promised, accepted: [...s.accepted.values()] };
+    const recovered =
+      s === undefined ? null : { promised: s.promised, accepted: [...s.accepted.values()], decided: [...s.decided].map(([instance, ballot]) => ({ instance: instance as Instance, ballot })) };
     // A restarted proposer takes a fresh range of sequence numbers, so its ids never repeat.
     const seqStart = (this.incarnations.get(id) ?? 0) * 2 ** 24;
     const custom = this.roleFactory?.(kind, id, { spec, opts, recovered, seqStart }) ?? null;

@@ -66,7 +66,7 @@ describe('acceptor Phase 1', () => {
   it('promises a fresh ballot and reports, persisting the promise with the reply', () => {
     const a = acceptor();
     expect(stepAll(a, phase1a(B1, 0, 64, true))).toEqual({
-      persist: { promised: B1, accepted: [] },
+      persist: { promised: B1, accepted: [], decided: [] },
       messages: [to(C10, phase1b(A1, B1, 0, 64, []))],
       delivered: [],
     });
@@ -86,7 +86,7 @@ describe('acceptor Phase 1', () => {
     const from = ballotNode(incoming);
     const r = stepAll(a, phase1a(incoming, 64, 128, fresh, from));
     const expected = {
-      promise: { persist: { promised: incoming, accepted: [] }, messages: [to(from, phase1b(A1, incoming, 64, 128))], delivered: [] },
+      promise: { persist: { promised: incoming, accepted: [], decided: [] }, messages: [to(from, phase1b(A1, incoming, 64, 128))], delivered: [] },
       reply: { persist: null, messages: [to(from, phase1b(A1, incoming, 64, 128))], delivered: [] },
       nack: { persist: null, messages: [to(from, nack(A1, incoming, held))], delivered: [] },
     }[outcome];
@@ -134,7 +134,7 @@ describe('acceptor Phase 2, multicast', () => {
   it('votes on the 2A as ring[0], persisting promise and vote with the 2B', () => {
     const a = acceptor(A1);
     expect(stepAll(a, phase2a({ ballot: B1, instance: 0, layout: RING_123, value: V }))).toEqual({
-      persist: { promised: B1, accepted: [entry(0, B1, V)] },
+      persist: { promised: B1, accepted: [entry(0, B1, V)], decided: [] },
       messages: [to(A2, phase2b(A1, B1, 0, 1))],
       delivered: [],
     });
@@ -143,7 +143,7 @@ describe('acceptor Phase 2, multicast', () => {
 
   it('persists only the vote when the ballot is already promised', () => {
     const a = promisedAcceptor(B1);
-    expect(stepAll(a, phase2a({ ballot: B1, instance: 0, layout: RING_12, value: V })).persist).toEqual({ promised: null, accepted: [entry(0, B1, V)] });
+    expect(stepAll(a, phase2a({ ballot: B1, instance: 0, layout: RING_12, value: V })).persist).toEqual({ promised: null, accepted: [entry(0, B1, V)], decided: [] });
   });
 
   it('forwards the vote again on a re-sent 2A without saving it twice', () => {
@@ -168,7 +168,7 @@ describe('acceptor Phase 2, multicast', () => {
     // The vote is saved in the ready() that carries the 2A's effect: never after the 2B leaves.
     const votes = [...(r1.persist?.accepted ?? []), ...(r2.persist?.accepted ?? [])];
     expect(votes).toEqual([entry(0, B1, V)]);
-    expect((first.type === 'phase2a' ? r1 : r2).persist).toEqual({ promised: B1, accepted: [entry(0, B1, V)] });
+    expect((first.type === 'phase2a' ? r1 : r2).persist).toEqual({ promised: B1, accepted: [entry(0, B1, V)], decided: [] });
   });
 
   it.each([
@@ -177,7 +177,8 @@ describe('acceptor Phase 2, multicast', () => {
   ] as const)('the last member decides and tells the group (%s)', (_order, msgs) => {
     const a = acceptor(A2);
     const r = stepAll(a, ...msgs);
-    expect(r).toEqual({ persist: { promised: B1, accepted: [entry(0, B1, V)] }, messages: [to(GROUP, decision(A2, [0, B1]))], delivered: [] });
+    // The decider saves its decision too, so that it still serves the value after a restart.
+    expect(r).toEqual({ persist: { promised: B1, accepted: [entry(0, B1, V)], decided: [{ instance: 0, ballot: B1 }] }, messages: [to(GROUP, decision(A2, [0, B1]))], delivered: [] });
     expect(a.voteOf(i(0))?.decided).toBe(true);
   });
 
@@ -212,7 +213,7 @@ describe('acceptor Phase 2, multicast', () => {
 
   it('votes on a higher ballot than promised, promising it', () => {
     const a = promisedAcceptor(B1);
-    expect(stepAll(a, phase2a({ ballot: B2, instance: 0, layout: RING_12, value: V })).persist).toEqual({ promised: B2, accepted: [entry(0, B2, V)] });
+    expect(stepAll(a, phase2a({ ballot: B2, instance: 0, layout: RING_12, value: V })).persist).toEqual({ promised: B2, accepted: [entry(0, B2, V)], decided: [] });
   });
 
   it.each([
@@ -239,7 +240,7 @@ describe('acceptor Phase 2, ring mode', () => {
   it('adds its vote to the travelling 2A and passes it on with the value', () => {
     const a = acceptor(A1, 'ring');
     expect(stepAll(a, phase2a({ ballot: B1, instance: 0, layout: RING_123, value: V }))).toEqual({
-      persist: { promised: B1, accepted: [entry(0, B1, V)] },
+      persist: { promised: B1, accepted: [entry(0, B1, V)], decided: [] },
       messages: [to(A2, phase2a({ ballot: B1, instance: 0, layout: RING_123, value: V, votes: 1 }))],
       delivered: [],
     });
@@ -252,7 +253,7 @@ describe('acceptor Phase 2, ring mode', () => {
   it('the decider tells the coordinator and ring[0], and starts the value down the learner chain', () => {
     const a = acceptor(A2, 'ring');
     expect(stepAll(a, phase2a({ ballot: B1, instance: 0, layout: RING_12, value: V, votes: 1 }))).toEqual({
-      persist: { promised: B1, accepted: [entry(0, B1, V)] },
+      persist: { promised: B1, accepted: [entry(0, B1, V)], decided: [{ instance: 0, ballot: B1 }] },
       messages: [to(C10, decision(A2, [0, B1])), to(A1, decision(A2, [0, B1])), to(L20, deliver(A2, entry(0, B1, V)))],
       delivered: [],
     });
@@ -366,7 +367,7 @@ describe('acceptor heartbeat', () => {
 });
 
 describe('acceptor recovery', () => {
-  const recovered: AcceptorState = { promised: B2, accepted: [entry(3, B1, V)] };
+  const recovered: AcceptorState = { promised: B2, accepted: [entry(3, B1, V)], decided: [] };
 
   it('keeps its promise after a restart: a lower ballot is refused', () => {
     const a = acceptor(A1, 'multicast', recovered);
@@ -380,21 +381,27 @@ describe('acceptor recovery', () => {
     const a = acceptor(A1, 'multicast', recovered);
     const b3 = ballot(3, C10);
     expect(stepAll(a, phase1a(b3, 0, 64, true))).toEqual({
-      persist: { promised: b3, accepted: [] },
+      persist: { promised: b3, accepted: [], decided: [] },
       messages: [to(C10, phase1b(A1, b3, 0, 64, [entry(3, B1, V)]))],
       delivered: [],
     });
   });
 
   it('completes a recovered vote when the 2A is re-sent, without saving it again', () => {
-    const a = acceptor(A2, 'multicast', { promised: B1, accepted: [entry(0, B1, V)] });
+    const a = acceptor(A2, 'multicast', { promised: B1, accepted: [entry(0, B1, V)], decided: [] });
     // The recovered vote has no layout: the 2B waits for the re-sent 2A.
     expect(stepAll(a, phase2b(A1, B1, 0, 1))).toEqual(EMPTY_READY);
     expect(stepAll(a, phase2a({ ballot: B1, instance: 0, layout: RING_12, value: V }))).toEqual({
-      persist: null,
+      persist: { promised: null, accepted: [], decided: [{ instance: 0, ballot: B1 }] },
       messages: [to(GROUP, decision(A2, [0, B1]))],
       delivered: [],
     });
+  });
+
+  it('keeps what it knew decided across a restart, and serves it to a repair', () => {
+    const a = acceptor(A2, 'multicast', { promised: B1, accepted: [entry(0, B1, V)], decided: [{ instance: i(0), ballot: B1 }] });
+    expect(a.voteOf(i(0))?.decided).toBe(true);
+    expect(stepAll(a, repair(L20, 0, 1)).messages).toEqual([to(L20, deliver(A2, entry(0, B1, V)))]);
   });
 });
 
@@ -404,7 +411,7 @@ describe('acceptor noop and skip values', () => {
     ['skip', { kind: 'skip', slots: 5 } as const],
   ])('votes on and serves a %s like any value', (_kind, value) => {
     const a = acceptor(A1);
-    expect(stepAll(a, phase2a({ ballot: B1, instance: 0, layout: RING_12, value })).persist).toEqual({ promised: B1, accepted: [entry(0, B1, value)] });
+    expect(stepAll(a, phase2a({ ballot: B1, instance: 0, layout: RING_12, value })).persist).toEqual({ promised: B1, accepted: [entry(0, B1, value)], decided: [] });
     stepAll(a, decision(A2, [0, B1]));
     expect(stepAll(a, repair(L20, 0, 1)).messages).toEqual([to(L20, deliver(A1, entry(0, B1, value)))]);
   });
