@@ -4,7 +4,7 @@
  * (u32 request id, f64 value id) pairs. Requests beyond the role's in-flight limit wait in a
  * bounded queue; past that they are REFUSED (u32 request ids), and the API rejects them.
  */
-import type { NodeId, ValueId } from '../src/protocol/ids.ts';
+import { EPOCH_SEQS, EPOCHS, type NodeId, type ValueId } from '../src/protocol/ids.ts';
 import { Proposer } from '../src/protocol/proposer.ts';
 import type { ActorModule } from '../runtime/actor/actor.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
@@ -24,7 +24,12 @@ const proposerActor: ActorModule = {
   kind: 'ringcast-actor',
   create(ctx, raw) {
     const args = raw as ProposerArgs;
-    const role = new Proposer(args.node as NodeId, args.spec, args.protocol, args.seqStart);
+    // A new incarnation starts in the epoch after the last one used (see ids.ts): its value ids
+    // never repeat those of a previous life, whose values may still be decided.
+    const epochWord = new Int32Array(args.epochWord);
+    const epoch = (Atomics.load(epochWord, 0) + 1) % EPOCHS;
+    Atomics.store(epochWord, 0, epoch);
+    const role = new Proposer(args.node as NodeId, args.spec, args.protocol, epoch * EPOCH_SEQS);
     const owners = new Map<ValueId, Request>();
     const waiting: { req: Request; bytes: Uint8Array }[] = [];
     let waitingHead = 0;
@@ -76,6 +81,7 @@ const proposerActor: ActorModule = {
       ...binding,
       flush() {
         admitWaiting();
+        if (role.epoch !== Atomics.load(epochWord, 0)) Atomics.store(epochWord, 0, role.epoch);
         binding.flush?.();
         for (const [to, list] of acked) {
           ctx.sendFrame(to, FrameKind.ACKED, list.length * 12, (b, o) => {

@@ -13,8 +13,8 @@ export interface AcceptorArgs extends RoleArgs {
 }
 
 export interface ProposerArgs extends RoleArgs {
-  /** First sequence number of this incarnation, so that value ids never repeat. */
-  readonly seqStart: number;
+  /** One Int32 the supervisor keeps: the epoch in use, so that a restart takes a later one. */
+  readonly epochWord: SharedArrayBuffer;
 }
 
 export interface LearnerArgs extends RoleArgs {

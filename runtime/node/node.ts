@@ -86,6 +86,7 @@ export class RingcastNode {
   private readonly live = new Map<number, ActorIncarnation>();
   private readonly incarnations = new Map<number, number>();
   private readonly stores = new Map<number, SabVoteStore>();
+  private readonly epochWords = new Map<number, SharedArrayBuffer>();
   private readonly threadInfo = new Map<number, ThreadInfo>();
   private readonly hostOfActor = new Map<number, number>();
   private readonly progress: Int32Array;
@@ -175,7 +176,7 @@ export class RingcastNode {
         const host = await this.ensureHost(this.hostOfActor.get(a.address) ?? -1);
         const incarnation = this.incarnations.get(a.address) ?? 0;
         this.incarnations.set(a.address, incarnation + 1);
-        await host.startActor({ address: a.address, name: a.name, module: a.module, ...(a.exportName === undefined ? {} : { exportName: a.exportName }), args: this.argsFor(a, incarnation) });
+        await host.startActor({ address: a.address, name: a.name, module: a.module, ...(a.exportName === undefined ? {} : { exportName: a.exportName }), args: this.argsFor(a) });
         const inc = new ActorIncarnation(a, host, this.progress);
         this.live.set(a.address, inc);
         if (a.role === 'learner' && incarnation > 0) this.api.resubscribe(a.address);
@@ -184,7 +185,7 @@ export class RingcastNode {
     };
   }
 
-  private argsFor(a: PlannedActor, incarnation: number): unknown {
+  private argsFor(a: PlannedActor): unknown {
     if (a.role === 'user') return a.args;
     const ring = this.plan.rings.find((r) => r.spec.ring === a.ring);
     if (ring === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `no ring for ${a.name}`);
@@ -193,13 +194,23 @@ export class RingcastNode {
       case 'acceptor':
         return { ...base, store: this.stores.get(a.address)?.sab };
       case 'proposer':
-        // A restarted proposer takes fresh sequence numbers, so its value ids never repeat.
-        return { ...base, seqStart: incarnation * 2 ** 24 };
+        return { ...base, epochWord: this.epochWordOf(a.address) };
       case 'learner':
         return { ...base, subscribers: this.plan.subscribers.get(a.address) ?? [] };
       case 'coordinator':
         return base;
     }
+  }
+
+  /** The proposer's epoch, kept here across its restarts; -1 before its first start. */
+  private epochWordOf(address: number): SharedArrayBuffer {
+    let sab = this.epochWords.get(address);
+    if (sab === undefined) {
+      sab = new SharedArrayBuffer(4);
+      new Int32Array(sab)[0] = -1;
+      this.epochWords.set(address, sab);
+    }
+    return sab;
   }
 
   private ensureHost(h: number): Promise<HostHandle> {

@@ -11,12 +11,18 @@ export type RingId = Brand<number, 'RingId'>;
 export type NodeId = Brand<number, 'NodeId'>;
 export type Instance = Brand<number, 'Instance'>;
 export type Ballot = Brand<number, 'Ballot'>;
-/** A client value's id: proposer node * 2^32 + the proposer's sequence number. */
+/**
+ * A client value's id: proposer node * 2^32 + the proposer's sequence number, whose top 8 bits are
+ * an epoch (a restarted proposer takes a new one) over a 24-bit counter.
+ */
 export type ValueId = Brand<number, 'ValueId'>;
 
 export const NODE_ID_MAX = 0xffff;
 export const RING_ID_MAX = 0xffff;
 export const SEQ_MAX = 0xffff_ffff;
+/** Sequence numbers of one epoch. */
+export const EPOCH_SEQS = 2 ** 24;
+export const EPOCHS = 256;
 export const ROUND_MAX = 2 ** 36 - 1;
 const NODE_SPAN = 2 ** 16;
 const SEQ_SPAN = 2 ** 32;

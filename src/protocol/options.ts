@@ -37,7 +37,7 @@ export interface ProtocolOptions {
   readonly proposerValuesInFlightMax: number;
   /** Per-proposer window of sequence numbers a learner remembers to drop duplicates. */
   readonly dedupWindow: number;
-  /** Proposers a learner tracks for duplicate detection. */
+  /** (proposer, epoch) pairs a learner tracks for duplicate detection. */
   readonly dedupProposersMax: number;
   /** Instances a learner buffers beyond the next one it must deliver. */
   readonly learnerWindowInstances: number;

@@ -5,7 +5,7 @@
  */
 import { unreachable } from '../assert.ts';
 import { ErrorCode, RingcastError } from '../errors.ts';
-import { SEQ_MAX, valueId, type NodeId, type ValueId } from './ids.ts';
+import { EPOCH_SEQS, SEQ_MAX, valueId, type NodeId, type ValueId } from './ids.ts';
 import type { Ack, ClientValue, Message } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
@@ -14,12 +14,19 @@ interface PendingValue {
   readonly value: ClientValue;
   /** Tick of the last send; -1 while waiting to be sent. */
   sentAt: number;
+  /** Tick of the first send; -1 before it. Ack times are measured from here. */
+  firstSentAt: number;
 }
 
 export class Proposer implements Role<Message, ValueId> {
   readonly drops = new DropCounters();
   private readonly out = new Outbox<ValueId>();
   private nextSeq: number;
+  /** The epoch of the next value: a restarted proposer must start in a later one (see ids.ts). */
+  get epoch(): number {
+    return Math.floor(this.nextSeq / EPOCH_SEQS);
+  }
+
   /** In order of last send, so the ones due for a re-send come first. */
   private readonly pending = new Map<ValueId, PendingValue>();
   private unsent: ValueId[] = [];
@@ -55,9 +62,10 @@ export class Proposer implements Role<Message, ValueId> {
       throw new RingcastError(ErrorCode.VALUE_TOO_LARGE, `value of ${bytes.length} bytes exceeds submitBytesMax (${this.opts.submitBytesMax})`);
     }
     if (this.pending.size >= this.opts.proposerValuesInFlightMax) return null;
-    if (this.nextSeq > SEQ_MAX) throw new RingcastError(ErrorCode.PROPOSER_FULL, 'proposer sequence numbers exhausted; restart it under a new node id');
-    const id = valueId(this.id, this.nextSeq++);
-    this.pending.set(id, { value: { id, bytes }, sentAt: -1 });
+    // Past the last epoch the numbers wrap: the epochs of four billion values ago are long forgotten.
+    const id = valueId(this.id, this.nextSeq);
+    this.nextSeq = (this.nextSeq + 1) % (SEQ_MAX + 1);
+    this.pending.set(id, { value: { id, bytes }, sentAt: -1, firstSentAt: -1 });
     this.unsent.push(id);
     this.stats.valuesProposed++;
     return id;
@@ -85,9 +93,13 @@ export class Proposer implements Role<Message, ValueId> {
     }
   }
 
-  /** Ticks after which an unacked value is sent again: the floor, or thrice the usual ack time. */
+  /**
+   * Ticks after which an unacked value is sent again: thrice the usual ack time, between the
+   * configured floor and eight times it (a slow spell must not stop re-sends for good).
+   */
   get retryTicks(): number {
-    return Math.max(this.opts.proposerRetryTicks, Math.ceil(3 * this.ackTicksSmoothed));
+    const floor = this.opts.proposerRetryTicks;
+    return Math.min(8 * floor, Math.max(floor, Math.ceil(3 * this.ackTicksSmoothed)));
   }
 
   tick(): void {
@@ -127,6 +139,7 @@ export class Proposer implements Role<Message, ValueId> {
       if (p === undefined || p.sentAt >= 0) continue; // acked meanwhile, or listed twice
       if (batch.length > 0 && (bytes + p.value.bytes.length > this.opts.submitBytesMax || batch.length >= this.opts.batchValuesMax)) flush();
       p.sentAt = this.now;
+      if (p.firstSentAt < 0) p.firstSentAt = this.now;
       batch.push(p.value);
       bytes += p.value.bytes.length;
     }
@@ -144,7 +157,7 @@ export class Proposer implements Role<Message, ValueId> {
       const p = this.pending.get(id);
       if (p === undefined) continue;
       this.pending.delete(id);
-      if (p.sentAt >= 0) this.ackTicksSmoothed += ((this.now - p.sentAt) - this.ackTicksSmoothed) / 8;
+      if (p.firstSentAt >= 0) this.ackTicksSmoothed += (this.now - p.firstSentAt - this.ackTicksSmoothed) / 8;
       this.stats.valuesAcked++;
       this.out.deliver(id);
     }

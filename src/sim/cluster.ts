@@ -5,7 +5,7 @@
  */
 import { Acceptor, type AcceptorState } from '../protocol/acceptor.ts';
 import { Coordinator } from '../protocol/coordinator.ts';
-import { type Ballot, type Instance, type NodeId, type ValueId } from '../protocol/ids.ts';
+import { EPOCH_SEQS, EPOCHS, type Ballot, type Instance, type NodeId, type ValueId } from '../protocol/ids.ts';
 import { Learner } from '../protocol/learner.ts';
 import { GROUP, type AcceptedEntry, type DecisionEntry, type Message } from '../protocol/messages.ts';
 import { resolveProtocolOptions, validateRingSpec, type ProtocolOptions, type RingSpec } from '../protocol/options.ts';
@@ -280,7 +280,7 @@ export class Cluster {
     const recovered =
       s === undefined ? null : { promised: s.promised, accepted: [...s.accepted.values()], decided: [...s.decided].map(([instance, ballot]) => ({ instance: instance as Instance, ballot })) };
     // A restarted proposer takes a fresh range of sequence numbers, so its ids never repeat.
-    const seqStart = (this.incarnations.get(id) ?? 0) * 2 ** 24;
+    const seqStart = ((this.incarnations.get(id) ?? 0) % EPOCHS) * EPOCH_SEQS;
     const custom = this.roleFactory?.(kind, id, { spec, opts, recovered, seqStart }) ?? null;
     if (custom !== null) return custom;
     switch (kind) {

@@ -4,6 +4,7 @@
  * Node ids are grouped by role (acceptors 1.., coordinators 11.., learners 21.., proposers 31..)
  * so that a trace reads at a glance.
  */
+import type { ProtocolOptions } from '../protocol/options.ts';
 import { nodeId, ringId, type NodeId } from '../protocol/ids.ts';
 import { DISSEMINATIONS, type Dissemination, type RingSpec } from '../protocol/options.ts';
 import type { Prng } from '../protocol/prng.ts';
@@ -48,4 +49,20 @@ export function randomShape(prng: Prng, mode: ModeChoice): RingShape {
 export function formatShape(s: RingShape): string {
   const r = s.ring;
   return `${r.dissemination} acceptors=${r.acceptors.join(',')} coordinators=${r.coordinators.join(',')} learners=${r.learners.join(',')} proposers=${s.proposers.join(',')}`;
+}
+
+/**
+ * Protocol limits drawn per seed: the defaults, or small windows under which Phase 1 top-ups,
+ * full in-flight windows and one-value batches happen all the time (a top-up bug hid behind the
+ * default 1024-instance window once). Retention stays at its default: a restarted learner must
+ * still find every instance at the acceptors, since learners do not recover from snapshots yet.
+ */
+export const LIMIT_PROFILES: readonly { readonly name: string; readonly protocol: Partial<ProtocolOptions> }[] = [
+  { name: 'default', protocol: {} },
+  { name: 'small', protocol: { phase1WindowInstances: 16, instancesInFlightMax: 4, batchValuesMax: 4 } },
+  { name: 'tiny', protocol: { phase1WindowInstances: 4, instancesInFlightMax: 2, batchValuesMax: 1 } },
+];
+
+export function randomLimits(prng: Prng): (typeof LIMIT_PROFILES)[number] {
+  return LIMIT_PROFILES[prng.below(LIMIT_PROFILES.length)] ?? { name: 'default', protocol: {} };
 }

@@ -15,7 +15,7 @@ import { Prng } from '../protocol/prng.ts';
 import { Checker, type MergeOrderCheck, type Violation } from './checker.ts';
 import { Cluster, type ClusterOptions } from './cluster.ts';
 import { FaultCounts, NetworkFaults, NodeFaults, resolveFaultRates, type FaultRates, type NodeFaultEvent, type Partition } from './faults.ts';
-import { randomShape, type ModeChoice, type RingShape } from './ring-shape.ts';
+import { randomLimits, randomShape, type ModeChoice, type RingShape } from './ring-shape.ts';
 import { formatEvent } from './sim-trace.ts';
 
 export interface WorkloadOptions {
@@ -66,6 +66,8 @@ export interface SimHooks {
 export interface SimResult {
   readonly seed: number;
   readonly shape: RingShape;
+  /** The protocol limits profile drawn for this seed. */
+  readonly limits: string;
   readonly traceHash: string;
   /** Ticks run in each phase (the safety phase stops early at its first violation). */
   readonly ticksSafety: number;
@@ -126,6 +128,7 @@ class Simulation {
   private valuesProposed = 0;
   private ticksSafety = 0;
   private ticksLiveness = 0;
+  private readonly limits: ReturnType<typeof randomLimits>;
 
   constructor(
     private readonly seed: number,
@@ -139,11 +142,13 @@ class Simulation {
     const networkPrng = root.fork();
     const nodePrng = root.fork();
     this.workloadPrng = root.fork();
+    // Drawn last, so that the streams above stay what they were before limits were drawn.
+    this.limits = randomLimits(root.fork());
     this.network = new NetworkFaults(params.faults, networkPrng, this.faultCounts);
     this.cluster = new Cluster({
       ring: this.shape.ring,
       proposers: this.shape.proposers,
-      protocol: params.protocol,
+      protocol: { ...this.limits.protocol, ...params.protocol },
       policy: this.network.policy,
       acceptorStorage: 'durable',
       ...(hooks.roleFactory === undefined ? {} : { roleFactory: hooks.roleFactory }),
@@ -191,6 +196,7 @@ class Simulation {
     return {
       seed: this.seed,
       shape: this.shape,
+      limits: this.limits.name,
       traceHash: this.cluster.trace.value,
       ticksSafety: this.ticksSafety,
       ticksLiveness: this.ticksLiveness,

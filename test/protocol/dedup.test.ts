@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { DedupTable } from '../../src/protocol/dedup.ts';
-import { nodeId, type NodeId } from '../../src/protocol/ids.ts';
+import { nodeId, valueId, type NodeId } from '../../src/protocol/ids.ts';
 import { vid } from './builders.ts';
 
 const P = nodeId(7);
@@ -70,5 +70,19 @@ describe('DedupTable', () => {
     expect(table.proposerCount).toBe(16);
     // The last 16 proposers are still remembered.
     for (let p = 984; p < 1000; p++) expect(table.firstTime(vid(nodeId(p), p % 5))).toBe(false);
+  });
+});
+
+describe('dedup across proposer epochs', () => {
+  it('judges an old epoch’s late value by its own window, not the new epoch’s', () => {
+    // Regression (simulator): a restarted proposer's first values were delivered before an
+    // acked value of its previous life, which was then dropped as a duplicate and lost.
+    const t = new DedupTable(8, 16);
+    const p = 31 as NodeId;
+    expect(t.firstTime(valueId(p, 116))).toBe(true);
+    expect(t.firstTime(valueId(p, 2 ** 24))).toBe(true);
+    expect(t.firstTime(valueId(p, 117))).toBe(true);
+    expect(t.firstTime(valueId(p, 116))).toBe(false);
+    expect(t.firstTime(valueId(p, 2 ** 24))).toBe(false);
   });
 });

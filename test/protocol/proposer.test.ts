@@ -50,10 +50,15 @@ describe('proposer ids', () => {
     expect([p.propose(bytes(1)), p.propose(bytes(1)), p.propose(bytes(1))]).toEqual([0, 1, 2].map((k) => vid(P30, seqStart + k)));
   });
 
-  it('refuses a value when its sequence numbers are exhausted', () => {
-    const p = proposer(SEQ_MAX);
-    expect(p.propose(bytes(1))).toBe(vid(P30, SEQ_MAX));
-    expect(() => p.propose(bytes(1))).toThrow(expect.objectContaining({ code: ErrorCode.PROPOSER_FULL }));
+  it('moves to the next epoch when an epoch is used up, and wraps after the last', () => {
+    const p = proposer(2 ** 24 - 1);
+    expect(p.epoch).toBe(0);
+    expect(p.propose(bytes(1))).toBe(vid(P30, 2 ** 24 - 1));
+    expect(p.epoch).toBe(1);
+    expect(p.propose(bytes(1))).toBe(vid(P30, 2 ** 24));
+    const last = proposer(SEQ_MAX);
+    expect(last.propose(bytes(1))).toBe(vid(P30, SEQ_MAX));
+    expect(last.propose(bytes(1))).toBe(vid(P30, 0));
   });
 
   it('refuses a value larger than submitBytesMax with a typed error, without using an id', () => {
@@ -197,5 +202,20 @@ describe('proposer bad input', () => {
     const p = proposer();
     expect(stepAll(p, heartbeat(C10, B1))).toEqual(EMPTY_READY);
     expect(p.drops.total).toBe(0);
+  });
+});
+
+describe('proposer adaptive retry', () => {
+  it('stretches the retry timeout with slow acks, but never past eight times the floor', () => {
+    const p = proposer();
+    const floor = p.retryTicks;
+    const ids = [];
+    for (let k = 0; k < 40; k++) ids.push(p.propose(bytes(1)));
+    p.ready();
+    // Acks that take a very long time: the smoothed ack time grows far beyond the floor.
+    for (let t = 0; t < 100 * floor; t++) p.tick();
+    p.ready();
+    for (const id of ids) if (id !== null) p.step(ack(C10, id));
+    expect(p.retryTicks).toBe(8 * floor);
   });
 });

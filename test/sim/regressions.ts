@@ -24,7 +24,21 @@ const crashes = (crashRoles: ('acceptor' | 'coordinator' | 'learner' | 'proposer
   faults: { lossRate: 0, duplicateRate: 0.05, reorderRate: 0.1, crashRate: 0.004, crashRoles, partitionRate: 0 },
 });
 
+const everyFault: SimParamsInput = { faults: { lossRate: 0.2, duplicateRate: 0.05, reorderRate: 0.1, crashRate: 0.006, partitionRate: 0.004 } };
+
 export const REGRESSIONS: readonly Regression[] = [
+  {
+    bug: 'G: after a proposer restart (new sequence range), an acked value of its previous life decided after the new values was dropped as a duplicate (31:116, small windows)',
+    seed: 3593140698,
+    params: everyFault,
+    status: 'fixed',
+  },
+  {
+    bug: 'H: under tiny windows and heavy faults the proposer’s adaptive retry timeout grew past the liveness phase, so a pending value (32:186) was never re-sent',
+    seed: 3602847102,
+    params: everyFault,
+    status: 'fixed',
+  },
   {
     bug: 'A: a coordinator acked the values of an instance that another ballot decided with other values (31:124 at instance 298 went out as a no-op)',
     seed: 36,
