@@ -95,7 +95,7 @@ export class RingConsumer extends RingEndpoint implements WaitTarget {
         const offset = head & mask;
         const lengthBytes = data32[offset >> 2] as number;
         if (lengthBytes === PADDING_MARKER) {
-          head = (head + this.capacityBytes - offset + 8) | 0;
+          head = (head + this.capacityBytes - offset) | 0;
           continue;
         }
         head = (head + frameBytesOf(lengthBytes)) | 0;
