@@ -1,6 +1,7 @@
 /** Messages between the supervisor (main thread) and a host thread, over its MessagePort. */
 import type { WaitKind } from '../scheduler/placement.ts';
 import type { TopologyData } from './post-office.ts';
+import type { GatewayInit } from './udp-gateway.ts';
 
 export interface ActorSpec {
   readonly address: number;
@@ -22,6 +23,8 @@ export interface HostInit {
   /** Int32 per host: grows while the host thread makes progress (the watchdog reads it). */
   readonly progress: SharedArrayBuffer;
   readonly spinBudgetUs: number;
+  /** This thread is the node's UDP gateway. */
+  readonly gateway?: GatewayInit;
 }
 
 export interface SerializedError {

@@ -12,6 +12,7 @@ import { encodeUserMessage } from '../actor/define-actor.ts';
 import { FrameKind, GROUP_ADDRESS } from './envelope.ts';
 import { PostOffice } from './post-office.ts';
 import { serializeError, type ActorSpec, type FromHost, type HostInit, type ToHost } from './host-protocol.ts';
+import { UdpGateway } from './udp-gateway.ts';
 
 const YIELD_EVERY_MS = 5;
 
@@ -31,6 +32,8 @@ const post = (m: FromHost): void => port.postMessage(m);
 const now = (): number => performance.timeOrigin + performance.now();
 
 const po = new PostOffice(init.host, init.topology);
+/** Set on the node's gateway thread: frames for addresses not on this thread go to the network. */
+const gateway = init.gateway === undefined ? null : await UdpGateway.open(init.gateway, po);
 const progress = new Int32Array(init.progress);
 const actors = new Map<number, Hosted>();
 let running = true;
@@ -91,9 +94,10 @@ function dispatch(dst: number, src: number, kind: number, ring: number, bytes: U
     if (a !== undefined) {
       a.frames++;
       guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
-    }
+    } else gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
     return;
   }
+  gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
   for (const m of po.localGroupMembers(ring)) {
     const a = m === src ? undefined : actors.get(m);
     if (a === undefined) continue;
@@ -151,7 +155,9 @@ async function loop(): Promise<void> {
       Atomics.add(progress, init.host, 1);
     }
     if (frames > 0 || ticked || po.hasBacklog()) flushActors();
+    if (frames > 0) gateway?.flush();
     if (frames > 0 || po.hasWork()) idleSince = -1;
+    else if (init.wait === 'async') await po.doorbells.sleepAsync(init.host, Math.max(0, Math.min(nextTick - t, YIELD_EVERY_MS)), () => po.hasWork());
     else waitIdle(t, nextTick, (idleSince = idleSince < 0 ? t : idleSince));
     t = now();
     if (t - lastYield >= YIELD_EVERY_MS) {
@@ -181,7 +187,12 @@ port.on('message', (m: ToHost) => {
       break;
     }
     case 'status': {
-      const list = [...actors.values()].map((a) => ({ address: a.spec.address, name: a.spec.name, status: { ...safeStatus(a), busyMs: Math.round(a.busyMs), frames: a.frames } }));
+      const list: { address: number; name: string; status: Record<string, unknown> }[] = [...actors.values()].map((a) => ({
+        address: a.spec.address,
+        name: a.spec.name,
+        status: { ...safeStatus(a), busyMs: Math.round(a.busyMs), frames: a.frames },
+      }));
+      if (gateway !== null) list.push({ address: -1, name: 'udp-gateway', status: gateway.transportStats() });
       post({ type: 'status', id: m.id, status: { host: init.host, actors: list, mailbox: { ...po.stats } } });
       break;
     }
@@ -191,8 +202,10 @@ port.on('message', (m: ToHost) => {
       actors.clear();
       flushActors();
       po.close();
-      post({ type: 'stopped' });
-      port.close();
+      void (gateway?.close() ?? Promise.resolve()).finally(() => {
+        post({ type: 'stopped' });
+        port.close();
+      });
       break;
   }
 });

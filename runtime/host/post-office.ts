@@ -25,6 +25,8 @@ export interface TopologyData {
   readonly rings: readonly (readonly (SharedArrayBuffer | null)[])[];
   readonly doorbells: SharedArrayBuffer;
   readonly overflowFramesMax: number;
+  /** The host thread of the UDP gateway, where every remote address leads; -1 when none. */
+  readonly gatewayHost: number;
 }
 
 /** Receives an object sent between two actors of the same thread. */
@@ -123,9 +125,13 @@ export class PostOffice {
     }
   }
 
-  /** Sends one frame to every member of a ring's group except `src`, one copy per thread. */
-  sendGroup(ring: number, src: number, kind: number, size: number, write: PayloadWriter): void {
-    const hosts = this.groupHosts.get(ring) ?? [];
+  /**
+   * Sends one frame to every member of a ring's group except `src`, one copy per thread. With
+   * `localOnly`, threads of this process only: the gateway re-injects a group frame from the
+   * network, which must not go back out.
+   */
+  sendGroup(ring: number, src: number, kind: number, size: number, write: PayloadWriter, opts?: { localOnly: boolean }): void {
+    const hosts = (this.groupHosts.get(ring) ?? []).filter((h) => opts?.localOnly !== true || (h !== this.host && h !== this.topo.gatewayHost));
     if (hosts.length === 0) return;
     const length = this.compose(GROUP_ADDRESS, src, kind, ring, size, write);
     for (const h of hosts) this.sendToHost(h, length);

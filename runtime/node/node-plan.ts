@@ -6,10 +6,12 @@
 import { nodeId, ringId, type NodeId } from '../../src/protocol/ids.ts';
 import { validateRingSpec, type RingSpec } from '../../src/protocol/options.ts';
 import type { ResolvedNodeOptions, ResolvedRing } from './node-options.ts';
+import type { DeploymentActor, DeploymentConfig } from '../config/deployment.ts';
 
 export const API_ADDRESS = 0;
 
-export type ActorRole = 'acceptor' | 'coordinator' | 'learner' | 'proposer' | 'user';
+/** `gateway`: the node's UDP gateway thread, supervised like an actor. */
+export type ActorRole = 'acceptor' | 'coordinator' | 'learner' | 'proposer' | 'user' | 'gateway';
 
 export interface PlannedActor {
   readonly name: string;
@@ -38,7 +40,7 @@ export interface NodePlan {
   readonly subscribers: ReadonlyMap<number, readonly number[]>;
 }
 
-const roleModule = (role: Exclude<ActorRole, 'user'>): string => new URL(`../../actors/${role}-actor${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
+const roleModule = (role: Exclude<ActorRole, 'user' | 'gateway'>): string => new URL(`../../actors/${role}-actor${import.meta.url.endsWith('.ts') ? '.ts' : '.js'}`, import.meta.url).href;
 
 export function planNode(o: ResolvedNodeOptions): NodePlan {
   let next = 1;
@@ -52,7 +54,7 @@ export function planNode(o: ResolvedNodeOptions): NodePlan {
     const proposers = take(r.proposers);
     const spec = validateRingSpec({ ring: ringId(r.id), acceptors, coordinators, learners, dissemination: r.dissemination }, `rings[${r.id}]`);
     rings.push({ options: r, spec, proposers });
-    const add = (role: Exclude<ActorRole, 'user'>, ids: NodeId[], hot: boolean, first = 0): void => {
+    const add = (role: Exclude<ActorRole, 'user' | 'gateway'>, ids: NodeId[], hot: boolean, first = 0): void => {
       ids.forEach((id, k) => actors.push({ name: `ring${r.id}.${role}${first + k}`, address: id, role, ring: r.id, module: roleModule(role), hot, restart: 'permanent' }));
     };
     // The hot path: the leading coordinator (the first candidate, normally) and the acceptors.
@@ -84,4 +86,37 @@ export function planNode(o: ResolvedNodeOptions): NodePlan {
     }
   }
   return { rings, actors, subscribers };
+}
+
+/** One node of a deployment: its local actors, and the transport node of every remote actor. */
+export interface DeploymentPlan extends NodePlan {
+  /** [actor address, transport node id] for actors on other nodes. */
+  readonly remote: readonly (readonly [number, number])[];
+}
+
+export function planDeployment(config: DeploymentConfig, self: string, rings: readonly ResolvedRing[]): DeploymentPlan {
+  const nodeIds = new Map(config.nodes.map((n) => [n.name, n.id]));
+  const planned: PlannedRing[] = [];
+  const actors: PlannedActor[] = [];
+  const remote: [number, number][] = [];
+  config.rings.forEach((r, k) => {
+    const options = rings[k] as ResolvedRing;
+    const list = (xs: readonly DeploymentActor[]): NodeId[] => xs.map((x) => nodeId(x.id));
+    const spec = validateRingSpec(
+      { ring: ringId(r.id), acceptors: list(r.acceptors), coordinators: list(r.coordinators), learners: list(r.learners), dissemination: r.dissemination },
+      `rings[${k}]`,
+    );
+    planned.push({ options, spec, proposers: list(r.proposers) });
+    const add = (role: Exclude<ActorRole, 'user' | 'gateway'>, xs: readonly DeploymentActor[], hot: (i: number) => boolean): void => {
+      xs.forEach((x, i) => {
+        if (x.node !== self) return void remote.push([x.id, nodeIds.get(x.node) ?? -1]);
+        actors.push({ name: `ring${r.id}.${role}${i}`, address: x.id, role, ring: r.id, module: roleModule(role), hot: hot(i), restart: 'permanent' });
+      });
+    };
+    add('acceptor', r.acceptors, () => true);
+    add('coordinator', r.coordinators, (i) => i === 0);
+    add('learner', r.learners, () => false);
+    add('proposer', r.proposers, () => false);
+  });
+  return { rings: planned, actors, subscribers: new Map(), remote };
 }

@@ -25,7 +25,10 @@ import { Supervisor, type ChildHandle, type ChildSpec } from '../supervisor/supe
 import type { ExitReason } from '../supervisor/restart-policy.ts';
 import { ApiEndpoint } from './api-endpoint.ts';
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.ts';
-import { API_ADDRESS, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
+import { API_ADDRESS, planDeployment, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
+import type { DeploymentConfig } from '../config/deployment.ts';
+import type { GatewayInit } from '../host/udp-gateway.ts';
+import { ConfigError } from '../../src/errors.ts';
 
 export interface ProposerHandle {
   readonly address: number;
@@ -70,6 +73,7 @@ class ActorIncarnation implements ChildHandle {
   async stop(): Promise<void> {
     this.exited ??= { reason: 'normal', error: undefined };
     if (!this.host.alive) return;
+    if (this.actor.role === 'gateway') return this.host.stop();
     // A thread that does not answer within the grace period is hung: end it.
     const answered = await Promise.race([this.host.stopActor(this.actor.address).then(() => true, () => true), delay(1000).then(() => false)]);
     if (!answered) await this.host.terminate();
@@ -99,6 +103,8 @@ export class RingcastNode {
     readonly plan: NodePlan,
     readonly threads: readonly ThreadPlan[],
     private readonly topology: TopologyData,
+    /** The UDP gateway thread of a node of a deployment. */
+    private readonly gateway: { readonly host: number; readonly init: GatewayInit } | null = null,
   ) {
     this.progress = new Int32Array(new SharedArrayBuffer(4 * topology.hostCount));
     this.hosts = Array.from({ length: topology.hostCount }, () => null);
@@ -107,25 +113,47 @@ export class RingcastNode {
     this.supervisor = new Supervisor(options.supervisor);
     for (const r of plan.rings) {
       const segmentBytes = 2 * r.options.protocol.acceptorRetainedBytesMax + 8 * r.options.protocol.batchBytesMax * r.options.protocol.instancesInFlightMax;
-      for (const a of r.spec.acceptors) this.stores.set(a, SabVoteStore.create(segmentBytes));
+      for (const a of r.spec.acceptors) if (this.isLocal(a)) this.stores.set(a, SabVoteStore.create(segmentBytes));
     }
   }
 
-  /** Starts every actor under the supervisor, in plan order. */
+  /** Starts the gateway (if any) and every actor under the supervisor, in plan order. */
   async start(): Promise<void> {
+    if (this.gateway !== null) await this.supervisor.startChild(this.gatewaySpec(this.gateway.host));
     for (const a of this.plan.actors) await this.supervisor.startChild(this.childSpec(a));
   }
 
+  /** The gateway thread as a supervised child: restarted, socket and all, if it dies. */
+  private gatewaySpec(host: number): ChildSpec {
+    const actor: PlannedActor = { name: 'udp-gateway', address: -1, role: 'gateway', ring: null, module: '', hot: false, restart: 'permanent' };
+    return {
+      id: actor.name,
+      restart: 'permanent',
+      start: async () => {
+        const handle = await this.ensureHost(host);
+        const inc = new ActorIncarnation(actor, handle, this.progress);
+        this.live.set(actor.address, inc);
+        return inc;
+      },
+    };
+  }
+
+  /** The `index`-th proposer of the ring that runs in this process. */
   proposer(ring: number, index = 0): ProposerHandle {
-    const address = this.plan.rings.find((r) => r.spec.ring === ring)?.proposers[index];
+    const address = this.plan.rings.find((r) => r.spec.ring === ring)?.proposers.filter((p) => this.isLocal(p))[index];
     if (address === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `ring ${ring} has no proposer ${index}`);
     return { address, propose: (bytes) => this.api.propose(address, bytes) };
   }
 
+  /** The `index`-th learner of the ring that runs in this process. */
   learner(ring: number, index = 0): LearnerHandle {
-    const address = this.plan.rings.find((r) => r.spec.ring === ring)?.spec.learners[index];
+    const address = this.plan.rings.find((r) => r.spec.ring === ring)?.spec.learners.filter((l) => this.isLocal(l))[index];
     if (address === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `ring ${ring} has no learner ${index}`);
     return { address, onDeliver: (cb) => this.api.subscribe(address, cb) };
+  }
+
+  private isLocal(address: number): boolean {
+    return this.plan.actors.some((a) => a.address === address);
   }
 
   /** Sends a user message to an actor by name. */
@@ -198,6 +226,7 @@ export class RingcastNode {
       case 'learner':
         return { ...base, subscribers: this.plan.subscribers.get(a.address) ?? [] };
       case 'coordinator':
+      case 'gateway':
         return base;
     }
   }
@@ -233,8 +262,9 @@ export class RingcastNode {
       if (out) releaseAbandonedEndpoints(out);
       if (inb) releaseAbandonedEndpoints(inb);
     }
+    const gateway = this.gateway !== null && this.gateway.host === h ? { gateway: this.gateway.init } : {};
     const handle = new HostHandle(
-      { host: h, topology: this.topology, wait: plan.wait, cpu: plan.cpu, tickMs: this.options.tickMs, progress: this.progress.buffer as SharedArrayBuffer, spinBudgetUs: 50 },
+      { host: h, topology: this.topology, wait: plan.wait, cpu: plan.cpu, tickMs: this.options.tickMs, progress: this.progress.buffer as SharedArrayBuffer, spinBudgetUs: 50, ...gateway },
       {
         onActorCrashed: (address, error) => this.onActorExit(address, toError(error)),
         onExit: (host, code, error) => {
@@ -259,15 +289,18 @@ export class RingcastNode {
   }
 }
 
-export async function startNode(options: NodeOptions): Promise<RingcastNode> {
-  const resolved = resolveNodeOptions(options, availableParallelism());
-  const plan = planNode(resolved);
-  const threads = planPlacement(
-    plan.actors.map((a) => ({ name: a.name, hot: a.hot, spinFirst: a.role === 'coordinator' && a.hot, ...(a.group === undefined ? {} : { group: a.group }) })),
-    resolved.placement,
-  );
-  const topology = buildTopology(resolved, plan, threads);
-  const node = new RingcastNode(resolved, plan, threads, topology);
+/** Options of one node of a deployment (a config file's nodes and rings; this process is `self`). */
+export interface DeploymentStart {
+  readonly deployment: DeploymentConfig;
+  readonly self: string;
+}
+
+/**
+ * Starts a node: every ring of `options` in this process, or this process's part of a
+ * deployment, whose actors on other nodes are reached through the UDP gateway.
+ */
+export async function startNode(options: NodeOptions | DeploymentStart): Promise<RingcastNode> {
+  const node = 'deployment' in options ? deploymentNode(options) : inProcessNode(options);
   try {
     await node.start();
   } catch (e) {
@@ -277,14 +310,80 @@ export async function startNode(options: NodeOptions): Promise<RingcastNode> {
   return node;
 }
 
-function buildTopology(o: ResolvedNodeOptions, plan: NodePlan, threads: readonly ThreadPlan[]): TopologyData {
+function placeActors(plan: NodePlan, resolved: ResolvedNodeOptions): ThreadPlan[] {
+  return planPlacement(
+    plan.actors.map((a) => ({ name: a.name, hot: a.hot, spinFirst: a.role === 'coordinator' && a.hot, ...(a.group === undefined ? {} : { group: a.group }) })),
+    resolved.placement,
+  );
+}
+
+function inProcessNode(options: NodeOptions): RingcastNode {
+  const resolved = resolveNodeOptions(options, availableParallelism());
+  const plan = planNode(resolved);
+  const threads = placeActors(plan, resolved);
+  return new RingcastNode(resolved, plan, threads, buildTopology(resolved, plan, threads, [], -1));
+}
+
+function deploymentNode({ deployment: d, self }: DeploymentStart): RingcastNode {
+  const me = d.nodes.find((n) => n.name === self);
+  if (me === undefined) throw new ConfigError('node', `no node named ${JSON.stringify(self)} in the deployment`);
+  const resolved = resolveNodeOptions(
+    {
+      rings: d.rings.map((r) => ({ id: r.id, acceptors: r.acceptors.length, coordinators: r.coordinators.length, learners: r.learners.length, proposers: r.proposers.length, dissemination: r.dissemination, ...(r.protocol === undefined ? {} : { protocol: r.protocol }) })),
+      ...(d.placement === undefined ? {} : { placement: d.placement }),
+      ...(d.tickMs === undefined ? {} : { tickMs: d.tickMs }),
+      ...(d.supervisor === undefined ? {} : { supervisor: d.supervisor }),
+    },
+    availableParallelism(),
+  );
+  const plan = planDeployment(d, self, resolved.rings);
+  const local = placeActors(plan, resolved);
+  const gatewayHost = local.length + 1;
+  const threads: ThreadPlan[] = [...local, { index: local.length, actors: [], wait: 'async', cpu: null }];
+  const topology = buildTopology(resolved, plan, threads, plan.remote.map(([a]) => a), gatewayHost);
+  return new RingcastNode(resolved, plan, threads, topology, { host: gatewayHost, init: gatewayInit(d, me.name, plan.remote) });
+}
+
+function gatewayInit(d: DeploymentConfig, self: string, remote: readonly (readonly [number, number])[]): GatewayInit {
+  const me = d.nodes.find((n) => n.name === self) as DeploymentConfig['nodes'][number];
+  const hosts = (r: DeploymentConfig['rings'][number]): Set<string> => new Set([...r.acceptors, ...r.coordinators, ...r.learners].map((a) => a.node));
+  const nodeId = new Map(d.nodes.map((n) => [n.name, n.id]));
+  // One multicast group per node: the first multicast ring with a member here decides it.
+  const multicast = d.rings.filter((r) => r.dissemination === 'multicast' && r.multicast !== undefined && hosts(r).has(self));
+  const group = multicast[0]?.multicast;
+  multicast.forEach((r, k) => {
+    if (r.multicast?.group !== group?.group || r.multicast?.port !== group?.port) {
+      throw new ConfigError(`rings[${d.rings.indexOf(r)}].multicast`, `a node joins one multicast group; ring ${r.id} differs from ring ${multicast[0]?.id} (${k})`);
+    }
+  });
+  return {
+    transport: {
+      nodeId: me.id,
+      bind: { address: me.host, port: me.port },
+      peers: d.nodes.filter((n) => n.name !== self).map((n) => ({ nodeId: n.id, address: n.host, port: n.port })),
+      ...(group === undefined ? {} : { multicast: { group: group.group, port: group.port, interface: group.interface ?? me.host, ...(group.ttl === undefined ? {} : { ttl: group.ttl }) } }),
+      ...(d.transport?.datagramBytesMax === undefined ? {} : { datagramBytesMax: d.transport.datagramBytesMax }),
+      ...(d.transport?.socketBufferBytes === undefined ? {} : { socketBufferBytes: d.transport.socketBufferBytes }),
+      ...(d.transport?.faults === undefined ? {} : { faults: { seed: me.id, ...d.transport.faults } }),
+    },
+    remote,
+    multicastRings: multicast.map((r) => r.id),
+    groupNodes: d.rings.map((r): [number, number[]] => [r.id, [...hosts(r)].filter((n) => n !== self).map((n) => nodeId.get(n) ?? -1)]),
+  };
+}
+
+function buildTopology(o: ResolvedNodeOptions, plan: NodePlan, threads: readonly ThreadPlan[], remote: readonly number[], gatewayHost: number): TopologyData {
   const hostCount = threads.length + 1;
   const hostOfName = new Map<string, number>();
   threads.forEach((t) => t.actors.forEach((name) => hostOfName.set(name, t.index + 1)));
-  const addresses: [number, number][] = [[API_ADDRESS, 0], ...plan.actors.map((a): [number, number] => [a.address, hostOfName.get(a.name) ?? 0])];
+  const addresses: [number, number][] = [
+    [API_ADDRESS, 0],
+    ...plan.actors.map((a): [number, number] => [a.address, hostOfName.get(a.name) ?? 0]),
+    ...remote.map((a): [number, number] => [a, gatewayHost]),
+  ];
   const groups = plan.rings.map((r): [number, number[]] => [r.spec.ring, [...r.spec.acceptors, ...r.spec.coordinators, ...r.spec.learners]]);
   const rings = Array.from({ length: hostCount }, (_, s) =>
     Array.from({ length: hostCount }, (_, d) => (s === d ? null : createSpscRing({ capacityBytes: o.mailboxBytes }).sab)),
   );
-  return { hostCount, addresses, groups, rings, doorbells: new Doorbells(hostCount).sab, overflowFramesMax: o.overflowFramesMax };
+  return { hostCount, addresses, groups, rings, doorbells: new Doorbells(hostCount).sab, overflowFramesMax: o.overflowFramesMax, gatewayHost };
 }

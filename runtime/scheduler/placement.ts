@@ -9,7 +9,8 @@
 import { ConfigError } from '../../src/errors.ts';
 
 export type PlacementMode = 'dedicated' | 'shared';
-export type WaitKind = 'spin' | 'spin-then-wait' | 'block';
+/** `async`: waits without blocking the event loop (a thread that owns sockets, like the UDP gateway). */
+export type WaitKind = 'spin' | 'spin-then-wait' | 'block' | 'async';
 
 export interface ActorToPlace {
   readonly name: string;
