@@ -1,0 +1,82 @@
+/**
+ * Nodes of a deployment talking over UDP on loopback, each with its own threads and gateway (all
+ * in this process, so that the test stays fast; the CLI tests run them as separate processes).
+ */
+import { afterEach, describe, expect, it } from 'vitest';
+import type { DeploymentConfig } from '../../runtime/config/deployment.ts';
+import { startNode, type RingcastNode } from '../../runtime/node/node.ts';
+
+let nodes: RingcastNode[] = [];
+afterEach(async () => {
+  for (const n of nodes) await n.close();
+  nodes = [];
+});
+
+function deployment(mode: 'multicast' | 'ring', basePort: number, lossRate = 0): DeploymentConfig {
+  const node = (name: string, id: number) => ({ name, id, host: '127.0.0.1', port: basePort + id });
+  return {
+    nodes: [node('a1', 1), node('a2', 2), node('a3', 3), node('c', 4)],
+    rings: [
+      {
+        id: 1,
+        dissemination: mode,
+        multicast: { group: `239.255.42.${basePort % 250}`, port: basePort + 50, interface: '127.0.0.1' },
+        acceptors: [{ id: 1, node: 'a1' }, { id: 2, node: 'a2' }, { id: 3, node: 'a3' }],
+        coordinators: [{ id: 11, node: 'a1' }, { id: 12, node: 'a2' }],
+        learners: [{ id: 21, node: 'c' }, { id: 22, node: 'a3' }],
+        proposers: [{ id: 31, node: 'c' }],
+      },
+    ],
+    placement: { mode: 'shared', threads: 1, spin: false },
+    ...(lossRate > 0 ? { transport: { faults: { lossRate, seed: 7 } } } : {}),
+  };
+}
+
+async function run(d: DeploymentConfig, count: number): Promise<{ acked: number; seqs: number[][] }> {
+  for (const self of ['a1', 'a2', 'a3', 'c']) {
+    const n = await startNode({ deployment: d, self });
+    n.onLog = () => undefined;
+    nodes.push(n);
+  }
+  const [, , a3, c] = nodes as [RingcastNode, RingcastNode, RingcastNode, RingcastNode];
+  const seqs: number[][] = [[], []];
+  [c, a3].forEach((n, k) => n.learner(1).onDeliver((dd) => seqs[k]?.push(...dd.values.map((v) => new DataView(v.bytes.buffer, v.bytes.byteOffset).getUint32(0, true)))));
+  let acked = 0;
+  const proposals: Promise<unknown>[] = [];
+  for (let i = 0; i < count; i++) {
+    const bytes = new Uint8Array(256);
+    new DataView(bytes.buffer).setUint32(0, i, true);
+    proposals.push(c.proposer(1).propose(bytes).then(() => acked++));
+  }
+  await Promise.all(proposals);
+  const end = Date.now() + 20_000;
+  while (Date.now() < end && seqs.some((s) => s.length < count)) await new Promise((r) => setTimeout(r, 20));
+  return { acked, seqs };
+}
+
+describe('a ring across nodes over UDP (loopback)', () => {
+  it.each([
+    ['multicast', 18100],
+    ['ring', 18200],
+  ] as const)('delivers every value once, in the same order at both learners (%s)', async (mode, port) => {
+    const { acked, seqs } = await run(deployment(mode, port), 5000);
+    expect(acked).toBe(5000);
+    expect(new Set(seqs[0]).size).toBe(5000);
+    expect(seqs[0]).toHaveLength(5000);
+    expect(seqs[1]).toEqual(seqs[0]);
+  }, 60_000);
+
+  it('with 5% of datagrams lost, still delivers every value once, in order', async () => {
+    const { acked, seqs } = await run(deployment('multicast', 18300, 0.05), 3000);
+    expect(acked).toBe(3000);
+    expect(new Set(seqs[0]).size).toBe(3000);
+    expect(seqs[0]).toHaveLength(3000);
+    expect(seqs[1]).toEqual(seqs[0]);
+    const lost = (await Promise.all(nodes.map((n) => n.status())))
+      .flat()
+      .flatMap((h) => h.actors)
+      .filter((a) => a.name === 'udp-gateway')
+      .reduce((sum, a) => sum + Number((a.status['transport'] as { faults?: { lost?: number } }).faults?.lost ?? 0), 0);
+    expect(lost).toBeGreaterThan(0);
+  }, 60_000);
+});
