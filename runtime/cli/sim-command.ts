@@ -177,7 +177,7 @@ function replayCommand(seed: number, params: SimParams): string {
 function replay(seed: number, params: SimParams, trace: boolean): number {
   console.log(`seed ${seed} ${formatParams(params)}`);
   const r = runSimulation(seed, params, trace ? { onTrace: (line) => console.log(line) } : {});
-  console.log(`ring: ${formatShape(r.shape)}`);
+  console.log(`ring: ${formatShape(r.shape)}, limits ${r.limits}`);
   console.log(`ticks: safety ${r.ticksSafety}, liveness ${r.ticksLiveness}; messages sent ${r.messagesSent}, received ${r.messagesReceived}`);
   console.log(`values: proposed ${r.valuesProposed}, acked ${r.valuesAcked}; instances delivered ${r.instancesDelivered}`);
   console.log(`faults: ${JSON.stringify(r.faults.toJSON())}`);
@@ -235,7 +235,7 @@ class Progress {
 function seedLine(r: SimResult): string {
   const verdict = r.violationsTotal === 0 ? 'ok' : `FAILED ${r.violations[0]?.kind}`;
   const run = `ticks ${r.ticksSafety}+${r.ticksLiveness} | messages ${r.messagesSent} | faults ${r.faults.total}`;
-  return `seed ${r.seed} ${verdict} hash ${r.traceHash} | ${formatShape(r.shape)} | ${run}`;
+  return `seed ${r.seed} ${verdict} hash ${r.traceHash} | ${formatShape(r.shape)}, limits ${r.limits} | ${run}`;
 }
 
 function runMany(cmd: Command): Tally {
@@ -253,7 +253,7 @@ function runMany(cmd: Command): Tally {
     if (r.violationsTotal > 0) {
       if (process.stdout.isTTY === true) process.stdout.write('\n');
       const v = r.violations[0];
-      console.log(`seed ${seed} FAILED (${formatShape(r.shape)}): ${v?.kind} at t=${v?.at}: ${v?.message}`);
+      console.log(`seed ${seed} FAILED (${formatShape(r.shape)}, limits ${r.limits}): ${v?.kind} at t=${v?.at}: ${v?.message}`);
       if (cmd.failFast) break;
     }
     progress.maybeShow(t, goal);
