@@ -32,9 +32,14 @@ export function encodeDelivered(d: DeliveredInstance, bytes: Uint8Array, offset:
   return o - offset;
 }
 
-/** Decodes; value bytes are copies when `copy`, else views into `bytes`. Null if malformed. */
-export function decodeDelivered(bytes: Uint8Array, offset: number, length: number, copy: boolean): DeliveredInstance | null {
+/**
+ * Decodes; with `copy`, the frame is copied once and the values are views into that copy (they
+ * outlive the ring slot), else views into `bytes`. Null if malformed.
+ */
+export function decodeDelivered(src: Uint8Array, srcOffset: number, length: number, copy: boolean): DeliveredInstance | null {
   if (length < HEAD) return null;
+  const bytes = copy ? src.slice(srcOffset, srcOffset + length) : src;
+  const offset = copy ? 0 : srcOffset;
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const end = offset + length;
   const count = view.getUint32(offset + 14, true);
@@ -47,7 +52,7 @@ export function decodeDelivered(bytes: Uint8Array, offset: number, length: numbe
     const len = view.getUint32(o + 8, true);
     if (o + ITEM + len > end) return null;
     const b = bytes.subarray(o + ITEM, o + ITEM + len);
-    values.push({ id, bytes: copy ? b.slice() : b });
+    values.push({ id, bytes: b });
     o += ITEM + len;
   }
   return {

@@ -30,19 +30,23 @@ export function encodeProposeFrame(requests: readonly ProposeRequest[], b: Uint8
   return p - o;
 }
 
-/** Calls `each` per request, with a copy of its value; false if the frame is malformed. */
-export function decodeProposeFrame(b: Uint8Array, o: number, length: number, each: (id: number, bytes: Uint8Array) => void): boolean {
+/**
+ * Calls `each` per request with its value, a view into one copy of the whole frame (one copy per
+ * frame, not one per value: the frame's memory goes once no value is held any more). False if the
+ * frame is malformed.
+ */
+export function decodeProposeFrame(src: Uint8Array, offset: number, length: number, each: (id: number, bytes: Uint8Array) => void): boolean {
   if (length < 4) return false;
-  const view = new DataView(b.buffer, b.byteOffset);
-  const count = view.getUint32(o, true);
-  const end = o + length;
-  let p = o + 4;
+  const b = src.slice(offset, offset + length);
+  const view = new DataView(b.buffer);
+  const count = view.getUint32(0, true);
+  let p = 4;
   for (let k = 0; k < count; k++) {
-    if (p + ITEM_HEAD > end) return false;
+    if (p + ITEM_HEAD > length) return false;
     const id = view.getUint32(p, true);
     const len = view.getUint32(p + 4, true);
-    if (p + ITEM_HEAD + len > end) return false;
-    each(id, b.slice(p + ITEM_HEAD, p + ITEM_HEAD + len));
+    if (p + ITEM_HEAD + len > length) return false;
+    each(id, b.subarray(p + ITEM_HEAD, p + ITEM_HEAD + len));
     p += ITEM_HEAD + len;
   }
   return true;
