@@ -101,6 +101,30 @@ describe('a single ring on worker threads', () => {
     expect((e.error as { code?: string }).code).toBe('RINGCAST_ERR_SUPERVISOR_GAVE_UP');
   }, 60_000);
 
+  it('restarts an actor whose thread hangs, when the watchdog sees no progress', async () => {
+    node = quiet(
+      await startNode({
+        rings: [{ id: 1 }],
+        actors: [{ name: 'hanger', module: new URL('./fixtures/hanging-actor.ts', import.meta.url) }],
+        supervisor: { watchdogMs: 1000, backoffMinMs: 1, backoffMaxMs: 5 },
+      }),
+    );
+    const crashed: { childId: string; reason: string }[] = [];
+    const restarted = new Promise<void>((resolve) =>
+      node?.supervisor.on('restarted', (e) => {
+        if (e.childId === 'hanger') resolve();
+      }),
+    );
+    node.supervisor.on('crashed', (e) => crashed.push({ childId: e.childId, reason: e.reason }));
+    const hungThread = node.hostOf('hanger');
+    node.send('hanger', 'hang');
+    await restarted;
+    expect(crashed).toContainEqual({ childId: 'hanger', reason: 'hung' });
+    // The hung thread was ended; the actor runs again, on a new thread.
+    expect(hungThread?.alive).toBe(false);
+    expect(node.hostOf('hanger')?.alive).toBe(true);
+  }, 60_000);
+
   it('pins the spinning threads, as the kernel reports', async () => {
     node = quiet(await startNode({ rings: [{ id: 1 }], placement: { mode: 'shared', cores: 2, pin: true, spin: true } }));
     const pinned = node.threadReport().filter((t) => t.cpu !== null);
