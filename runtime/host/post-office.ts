@@ -102,6 +102,17 @@ export class PostOffice {
     return this.hostOf.get(addr) === this.host;
   }
 
+  /** True for an actor of this process (not the API's address, not a remote actor). */
+  isLocalActor(addr: number): boolean {
+    const h = this.hostOf.get(addr);
+    return addr !== 0 && h !== undefined && h !== this.topo.gatewayHost;
+  }
+
+  /** Threads of this process (the gateway's excepted) with members of a ring's group. */
+  localGroupHostCount(ring: number): number {
+    return (this.groupHosts.get(ring) ?? []).filter((h) => h !== this.topo.gatewayHost).length;
+  }
+
   /** Queues an object for an actor on this thread; false when `dst` is elsewhere. */
   sendObject(dst: number, src: number, msg: unknown): boolean {
     if (this.hostOf.get(dst) !== this.host) return false;

@@ -6,7 +6,7 @@
  * Frames from the network go back into the rings, to the local actor or the ring's local group.
  */
 import { UdpTransport, type UdpTransportOptions } from '../transport/index.ts';
-import { ENVELOPE_BYTES, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
+import { ENVELOPE_BYTES, FrameKind, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
 import type { PostOffice } from './post-office.ts';
 
 export interface GatewayInit {
@@ -20,7 +20,7 @@ export interface GatewayInit {
 }
 
 export class UdpGateway {
-  readonly stats = { framesOut: 0, framesIn: 0, refused: 0, malformed: 0 };
+  readonly stats = { framesOut: 0, framesIn: 0, refused: 0, malformed: 0, droppedKind: 0, droppedAddress: 0 };
   private readonly nodeOf: Map<number, number>;
   private readonly multicastRings: Set<number>;
   private readonly groupNodes: Map<number, readonly number[]>;
@@ -80,12 +80,20 @@ export class UdpGateway {
     return this.frame.subarray(0, ENVELOPE_BYTES + length);
   }
 
+  /**
+   * A frame from another node. Only protocol and user frames cross nodes, and only to an actor of
+   * this node or a ring's group: the API's kinds (propose, subscribe, …) and its address are local
+   * to a process, so anything else from the network is dropped and counted.
+   */
   private fromNetwork(frame: Uint8Array): void {
     if (frame.length < ENVELOPE_BYTES) return void this.stats.malformed++;
     this.stats.framesIn++;
     const dst = envelopeDst(frame, 0);
     const src = envelopeSrc(frame, 0);
     const kind = envelopeKind(frame, 0);
+    if (kind !== FrameKind.PROTOCOL && kind !== FrameKind.USER) return void this.stats.droppedKind++;
+    const local = dst === GROUP_ADDRESS ? this.po.localGroupHostCount(envelopeRing(frame, 0)) > 0 : this.po.isLocalActor(dst);
+    if (!local) return void this.stats.droppedAddress++;
     const length = frame.length - ENVELOPE_BYTES;
     const write = (b: Uint8Array, o: number): number => (b.set(frame.subarray(ENVELOPE_BYTES), o), length);
     if (dst === GROUP_ADDRESS) this.po.sendGroup(envelopeRing(frame, 0), src, kind, length, write, { localOnly: true });
