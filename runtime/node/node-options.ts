@@ -135,7 +135,8 @@ export function resolveNodeOptions(o: NodeOptions, cores: number): ResolvedNodeO
   return {
     rings,
     actors,
-    placement: { mode, threads: int('placement.threads', pl.threads ?? c, 1, 256), spin: pl.spin ?? true, pin: pl.pin ?? true, cores: c },
+    // Shared threads default to one fewer than the cores: the main thread runs the program and the API.
+    placement: { mode, threads: int('placement.threads', pl.threads ?? Math.max(1, c - 1), 1, 256), spin: pl.spin ?? true, pin: pl.pin ?? true, cores: c },
     tickMs: int('tickMs', o.tickMs ?? 10, 1, 10_000),
     mailboxBytes: int('mailboxBytes', o.mailboxBytes ?? 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     overflowFramesMax: int('overflowFramesMax', o.overflowFramesMax ?? 65_536, 1, 1 << 24),
