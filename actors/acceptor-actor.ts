@@ -3,6 +3,7 @@ import { Acceptor } from '../src/protocol/acceptor.ts';
 import type { NodeId } from '../src/protocol/ids.ts';
 import type { ActorModule } from '../runtime/actor/actor.ts';
 import { SabVoteStore } from '../runtime/storage/sab-vote-store.ts';
+import { FileVoteStore } from '../runtime/storage/file-vote-store.ts';
 import { bindRole } from './role-binding.ts';
 import type { AcceptorArgs } from './role-args.ts';
 
@@ -10,15 +11,26 @@ const acceptorActor: ActorModule = {
   kind: 'ringcast-actor',
   create(ctx, raw) {
     const args = raw as AcceptorArgs;
-    const store = new SabVoteStore(args.store);
+    const s = args.storage;
+    const store = s.kind === 'memory' ? new SabVoteStore(s.sab) : new FileVoteStore(s.path, s.mode, s.compactBytes);
     const role = new Acceptor(args.node as NodeId, args.spec, args.protocol, store.load());
-    return bindRole(ctx, args.spec.ring, role, {
+    const binding = bindRole(ctx, args.spec.ring, role, {
       persist(p) {
         if (p.promised !== null) store.savePromise(p.promised);
         if (p.accepted.length > 0 || p.decided.length > 0) store.append(p.accepted, p.decided, () => role.snapshot());
       },
-      status: () => ({ role: 'acceptor', promised: role.promisedBallot, votes: role.retainedInstances, storeBytes: store.usedBytes }),
+      status: () => ({ role: 'acceptor', promised: role.promisedBallot, votes: role.retainedInstances, storage: s.kind === 'memory' ? 'memory' : s.mode, storeBytes: store.usedBytes }),
     });
+    return {
+      ...binding,
+      onTick(now) {
+        binding.onTick?.(now);
+        if (store instanceof FileVoteStore) store.tick();
+      },
+      stop() {
+        if (store instanceof FileVoteStore) store.close();
+      },
+    };
   },
 };
 export default acceptorActor;

@@ -7,9 +7,14 @@ export interface RoleArgs {
   readonly protocol: ProtocolOptions;
 }
 
+export type AcceptorStorage =
+  /** The vote store the supervisor keeps for this acceptor: survives its thread, not its process. */
+  | { readonly kind: 'memory'; readonly sab: SharedArrayBuffer }
+  /** A log file: survives the process (`async`), or the machine too (`sync`). */
+  | { readonly kind: 'file'; readonly path: string; readonly mode: 'async' | 'sync'; readonly compactBytes: number };
+
 export interface AcceptorArgs extends RoleArgs {
-  /** The vote store the supervisor keeps for this acceptor (memory storage). */
-  readonly store: SharedArrayBuffer;
+  readonly storage: AcceptorStorage;
 }
 
 export interface ProposerArgs extends RoleArgs {

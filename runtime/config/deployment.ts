@@ -17,6 +17,8 @@ export interface DeploymentNode {
   readonly port: number;
   /** TCP port on 127.0.0.1 where `ringcast status` asks this node; omitted: no control port. */
   readonly controlPort?: number;
+  /** Where this node's acceptors keep their logs (default `.ringcast/<name>`). */
+  readonly dataDir?: string;
 }
 
 /** One actor of a ring: its address (the protocol node id) and the node it runs on. */
@@ -34,7 +36,12 @@ export interface DeploymentRing {
   readonly coordinators: readonly DeploymentActor[];
   readonly learners: readonly DeploymentActor[];
   readonly proposers: readonly DeploymentActor[];
-  readonly storage?: 'memory';
+  /**
+   * Acceptor storage: `async` (default; a log file, fsynced in the background: survives a killed
+   * process) or `sync` (fsynced before each vote is sent: survives a machine crash). `memory` is
+   * not allowed here: an acceptor process that restarted would have lost its votes.
+   */
+  readonly storage?: 'async' | 'sync';
   readonly protocol?: Partial<ProtocolOptions>;
 }
 

@@ -16,8 +16,12 @@ export interface RingOptions {
   readonly learners?: number;
   readonly proposers?: number;
   readonly dissemination?: Dissemination;
-  /** Acceptor storage: `memory`, kept by the supervisor across restarts of an acceptor's thread. */
-  readonly storage?: 'memory';
+  /**
+   * Acceptor storage: `memory` (default; kept by the supervisor across restarts of an acceptor's
+   * thread), `async` (a log file under `.ringcast/data`, fsynced in the background) or `sync`
+   * (fsynced before each vote leaves).
+   */
+  readonly storage?: 'memory' | 'async' | 'sync';
   readonly protocol?: Partial<ProtocolOptions>;
 }
 
@@ -68,7 +72,7 @@ export interface ResolvedRing {
   readonly learners: number;
   readonly proposers: number;
   readonly dissemination: Dissemination;
-  readonly storage: 'memory';
+  readonly storage: 'memory' | 'async' | 'sync';
   readonly protocol: ProtocolOptions;
 }
 
@@ -102,7 +106,8 @@ function resolveRing(r: RingOptions, i: number): ResolvedRing {
   if (acceptors % 2 === 0) throw new ConfigError(`${p}.acceptors`, 'must be odd (2f+1)');
   const dissemination = r.dissemination ?? 'multicast';
   if (!DISSEMINATIONS.includes(dissemination)) throw new ConfigError(`${p}.dissemination`, `must be one of ${DISSEMINATIONS.join(', ')}`);
-  if ((r.storage ?? 'memory') !== 'memory') throw new ConfigError(`${p}.storage`, 'must be memory (the only storage of an in-process node)');
+  const storage = r.storage ?? 'memory';
+  if (storage !== 'memory' && storage !== 'async' && storage !== 'sync') throw new ConfigError(`${p}.storage`, 'must be memory, async or sync');
   return {
     id: int(`${p}.id`, r.id, 0, 0xfffe),
     acceptors,
@@ -110,7 +115,7 @@ function resolveRing(r: RingOptions, i: number): ResolvedRing {
     learners: int(`${p}.learners`, r.learners ?? 1, 1, 64),
     proposers: int(`${p}.proposers`, r.proposers ?? 1, 0, 64),
     dissemination,
-    storage: 'memory',
+    storage,
     protocol: resolveProtocolOptions(r.protocol ?? {}, `${p}.protocol`),
   };
 }

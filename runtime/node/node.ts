@@ -9,6 +9,8 @@
  *   await node.close();
  */
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { AcceptorStorage } from '../../actors/role-args.ts';
 import { ErrorCode, RingcastError } from '../../src/errors.ts';
 import type { ValueId } from '../../src/protocol/ids.ts';
 import type { DeliveredInstance } from '../../src/protocol/ready.ts';
@@ -24,7 +26,7 @@ import { SabVoteStore } from '../storage/sab-vote-store.ts';
 import { Supervisor, type ChildHandle, type ChildSpec } from '../supervisor/supervisor.ts';
 import type { ExitReason } from '../supervisor/restart-policy.ts';
 import { ApiEndpoint } from './api-endpoint.ts';
-import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions } from './node-options.ts';
+import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions, type ResolvedRing } from './node-options.ts';
 import { API_ADDRESS, planDeployment, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
 import type { DeploymentConfig } from '../config/deployment.ts';
 import type { GatewayInit } from '../host/udp-gateway.ts';
@@ -105,6 +107,8 @@ export class RingcastNode {
     private readonly topology: TopologyData,
     /** The UDP gateway thread of a node of a deployment. */
     private readonly gateway: { readonly host: number; readonly init: GatewayInit } | null = null,
+    /** Where acceptors keep their logs (file storage). */
+    private readonly dataDir: string | null = null,
   ) {
     this.progress = new Int32Array(new SharedArrayBuffer(4 * topology.hostCount));
     this.hosts = Array.from({ length: topology.hostCount }, () => null);
@@ -113,6 +117,7 @@ export class RingcastNode {
     this.supervisor = new Supervisor(options.supervisor);
     for (const r of plan.rings) {
       const segmentBytes = 2 * r.options.protocol.acceptorRetainedBytesMax + 8 * r.options.protocol.batchBytesMax * r.options.protocol.instancesInFlightMax;
+      if (r.options.storage !== 'memory') continue;
       for (const a of r.spec.acceptors) if (this.isLocal(a)) this.stores.set(a, SabVoteStore.create(segmentBytes));
     }
   }
@@ -220,7 +225,7 @@ export class RingcastNode {
     const base = { node: a.address, spec: ring.spec, protocol: ring.options.protocol };
     switch (a.role) {
       case 'acceptor':
-        return { ...base, store: this.stores.get(a.address)?.sab };
+        return { ...base, storage: this.storageOf(a.address, ring.options) };
       case 'proposer':
         return { ...base, epochWord: this.epochWordOf(a.address) };
       case 'learner':
@@ -229,6 +234,13 @@ export class RingcastNode {
       case 'gateway':
         return base;
     }
+  }
+
+  private storageOf(address: number, ring: ResolvedRing): AcceptorStorage {
+    if (ring.storage === 'memory') return { kind: 'memory', sab: (this.stores.get(address) as SabVoteStore).sab };
+    const dir = this.dataDir ?? join('.ringcast', 'data');
+    const compactBytes = 4 * ring.protocol.acceptorRetainedBytesMax + 8 * ring.protocol.batchBytesMax * ring.protocol.instancesInFlightMax;
+    return { kind: 'file', path: join(dir, `ring${ring.id}-acceptor${address}.log`), mode: ring.storage, compactBytes };
   }
 
   /** The proposer's epoch, kept here across its restarts; -1 before its first start. */
@@ -329,7 +341,11 @@ function deploymentNode({ deployment: d, self }: DeploymentStart): RingcastNode 
   if (me === undefined) throw new ConfigError('node', `no node named ${JSON.stringify(self)} in the deployment`);
   const resolved = resolveNodeOptions(
     {
-      rings: d.rings.map((r) => ({ id: r.id, acceptors: r.acceptors.length, coordinators: r.coordinators.length, learners: r.learners.length, proposers: r.proposers.length, dissemination: r.dissemination, ...(r.protocol === undefined ? {} : { protocol: r.protocol }) })),
+      rings: d.rings.map((r, i) => {
+        if ((r.storage as string | undefined) === 'memory') throw new ConfigError(`rings[${i}].storage`, 'memory storage does not survive a restarted acceptor process: use async or sync');
+        const storage = r.storage ?? 'async';
+        return { id: r.id, acceptors: r.acceptors.length, coordinators: r.coordinators.length, learners: r.learners.length, proposers: r.proposers.length, dissemination: r.dissemination, storage, ...(r.protocol === undefined ? {} : { protocol: r.protocol }) };
+      }),
       ...(d.placement === undefined ? {} : { placement: d.placement }),
       ...(d.tickMs === undefined ? {} : { tickMs: d.tickMs }),
       ...(d.supervisor === undefined ? {} : { supervisor: d.supervisor }),
@@ -341,7 +357,7 @@ function deploymentNode({ deployment: d, self }: DeploymentStart): RingcastNode 
   const gatewayHost = local.length + 1;
   const threads: ThreadPlan[] = [...local, { index: local.length, actors: [], wait: 'async', cpu: null }];
   const topology = buildTopology(resolved, plan, threads, plan.remote.map(([a]) => a), gatewayHost);
-  return new RingcastNode(resolved, plan, threads, topology, { host: gatewayHost, init: gatewayInit(d, me.name, plan.remote) });
+  return new RingcastNode(resolved, plan, threads, topology, { host: gatewayHost, init: gatewayInit(d, me.name, plan.remote) }, me.dataDir ?? join('.ringcast', me.name));
 }
 
 function gatewayInit(d: DeploymentConfig, self: string, remote: readonly (readonly [number, number])[]): GatewayInit {

@@ -2,6 +2,9 @@
  * Nodes of a deployment talking over UDP on loopback, each with its own threads and gateway (all
  * in this process, so that the test stays fast; the CLI tests run them as separate processes).
  */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeploymentConfig } from '../../runtime/config/deployment.ts';
 import { startNode, type RingcastNode } from '../../runtime/node/node.ts';
@@ -13,7 +16,8 @@ afterEach(async () => {
 });
 
 function deployment(mode: 'multicast' | 'ring', basePort: number, lossRate = 0): DeploymentConfig {
-  const node = (name: string, id: number) => ({ name, id, host: '127.0.0.1', port: basePort + id });
+  const dataDir = mkdtempSync(join(tmpdir(), 'ringcast-'));
+  const node = (name: string, id: number) => ({ name, id, host: '127.0.0.1', port: basePort + id, dataDir: join(dataDir, name) });
   return {
     nodes: [node('a1', 1), node('a2', 2), node('a3', 3), node('c', 4)],
     rings: [

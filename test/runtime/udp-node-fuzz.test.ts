@@ -6,6 +6,9 @@
  * and deciding, every value is delivered once in order, and the junk is counted as dropped.
  */
 import { createSocket, type Socket } from 'node:dgram';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { DeploymentConfig } from '../../runtime/config/deployment.ts';
 import { startNode, type RingcastNode } from '../../runtime/node/node.ts';
@@ -26,7 +29,8 @@ afterEach(async () => {
   nodes = [];
 });
 
-const node = (name: string, id: number) => ({ name, id, host: '127.0.0.1', port: BASE + id });
+const dataDir = mkdtempSync(join(tmpdir(), 'ringcast-'));
+const node = (name: string, id: number) => ({ name, id, host: '127.0.0.1', port: BASE + id, dataDir: join(dataDir, name) });
 const deployment: DeploymentConfig = {
   nodes: [node('a1', 1), node('a2', 2), node('a3', 3), node('c', 4), node('fuzzer', FUZZ_ID)],
   rings: [
@@ -65,7 +69,8 @@ function fuzzDatagram(prng: Prng): Uint8Array {
     return d;
   }
   const d = packedDatagram(Array.from({ length: 1 + prng.below(4) }, () => junkFrame(prng)), { senderId: FUZZ_ID, sequence: prng.nextU32() });
-  if (choice === 1) d[prng.below(d.length)] ^= 1 + prng.below(255); // corrupted: the checksum fails
+  const at = prng.below(d.length);
+  if (choice === 1) d[at] = (d[at] ?? 0) ^ (1 + prng.below(255)); // corrupted: the checksum fails
   return d;
 }
 
