@@ -3,12 +3,16 @@
 import { parseArgs } from 'node:util';
 import { runInProcessDemo } from './demo-inprocess.ts';
 import { runThreadDemo } from './demo-threads.ts';
+import { START_USAGE, runStart } from './start-command.ts';
+import { STATUS_USAGE, runStatus } from './status-command.ts';
 
 const USAGE = `usage: ringcast <command> [options]
 
 commands:
   demo        run one ring in this process with values flowing; live values/s, MB/s and latency
-  help        this text
+  start       run one node of a deployment described by a config file (ringcast start --help)
+  status      ask a running node for its status (ringcast status --help)
+  help        this text (help start, help status: a command's options)
 
 demo options:
   --seconds N      how long values flow (default 10)
@@ -31,10 +35,26 @@ function positiveInt(name: string, raw: string | undefined, fallback: number): n
   return v;
 }
 
+const print = (stream: NodeJS.WriteStream) => (text: string): void => void stream.write(text.endsWith('\n') ? text : `${text}\n`);
+const io = { stdout: print(process.stdout), stderr: print(process.stderr) };
+
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
+  if (command === 'help' && (rest[0] === 'start' || rest[0] === 'status')) {
+    process.stdout.write(rest[0] === 'start' ? START_USAGE : STATUS_USAGE);
+    return;
+  }
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
     process.stdout.write(USAGE);
+    return;
+  }
+  if (command === 'start') {
+    // node.ts (threads, transports) is loaded only by the command that runs a node.
+    const startNode: Parameters<typeof runStart>[1]['startNode'] = async (o) => (await import('../node/node.ts')).startNode(o);
+    process.exit(await runStart(rest, { ...io, startNode, signals: process }));
+  }
+  if (command === 'status') {
+    process.exitCode = await runStatus(rest, io);
     return;
   }
   if (command !== 'demo') fail(`unknown command ${JSON.stringify(command)}`);

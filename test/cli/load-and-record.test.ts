@@ -1,0 +1,78 @@
+/** The load generator and the delivery recorder of `ringcast start`, alone. */
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ErrorCode, RingcastError } from '../../src/errors.ts';
+import { instance, nodeId, ringId, valueId } from '../../src/protocol/ids.ts';
+import { DeliveryRecorder, LOAD_WINDOW_MAX, LoadGenerator, RECORD_FLUSH_MS, loadValue, loadValueTag } from '../../runtime/cli/load-and-record.ts';
+
+describe('load values', () => {
+  it('carry their sequence number and node id, little-endian, padded to the size asked', () => {
+    const v = loadValue(0x01020304, 7, 12);
+    expect([...v]).toEqual([4, 3, 2, 1, 7, 0, 0, 0, 0, 0, 0, 0]);
+    expect(loadValueTag(v)).toEqual([7, 0x01020304]);
+    expect(loadValue(1, 1, 2)).toHaveLength(8);
+    expect(loadValueTag(new Uint8Array(7))).toBeNull();
+    expect(loadValueTag(new Uint8Array([9, 9, 5, 0, 0, 0, 3, 0, 0, 0]).subarray(2))).toEqual([3, 5]);
+  });
+});
+
+describe('LoadGenerator', () => {
+  it('never has more than LOAD_WINDOW_MAX proposals outstanding', async () => {
+    let outstanding = 0;
+    let most = 0;
+    const pending: (() => void)[] = [];
+    const proposer = {
+      propose: () =>
+        new Promise<void>((resolve) => {
+          most = Math.max(most, ++outstanding);
+          pending.push(() => (outstanding--, resolve()));
+        }),
+    };
+    const lines: string[] = [];
+    const load = new LoadGenerator(proposer, { count: 3000, ratePerSecond: null, valueBytes: 8, nodeId: 1 }, (l) => lines.push(l));
+    while (lines.length === 0) {
+      await new Promise((r) => setTimeout(r, 1));
+      for (const ack of pending.splice(0, 500)) ack();
+    }
+    expect(await load.finished).toBe('done');
+    expect(most).toBe(LOAD_WINDOW_MAX);
+    expect(lines).toEqual(['load: 3000 acked']);
+  });
+
+  it('paces proposals at --rate', async () => {
+    const times: number[] = [];
+    const start = performance.now();
+    const load = new LoadGenerator({ propose: async () => void times.push(performance.now() - start) }, { count: 30, ratePerSecond: 200, valueBytes: 8, nodeId: 1 }, () => undefined);
+    expect(await load.finished).toBe('done');
+    // 30 values at 200/s: the last leaves about 145 ms after the first.
+    expect(times.at(-1)).toBeGreaterThan(120);
+    expect(times.at(-1)).toBeLessThan(1000);
+  });
+
+  it('ends with the error when a proposal fails for good, and stop() ends it early', async () => {
+    const failing = new LoadGenerator({ propose: () => Promise.reject(new RingcastError(ErrorCode.CLOSED, 'node closed')) }, { count: 5, ratePerSecond: null, valueBytes: 8, nodeId: 1 }, () => undefined);
+    expect(await failing.finished).toMatchObject({ message: 'node closed' });
+    const slow = new LoadGenerator({ propose: () => new Promise(() => undefined) }, { count: 5, ratePerSecond: null, valueBytes: 8, nodeId: 1 }, () => undefined);
+    slow.stop();
+    expect(await slow.finished).toBe('stopped');
+    expect(slow.stats()).toMatchObject({ count: 5, proposed: 5, acked: 0, outstanding: 5 });
+  });
+});
+
+describe('DeliveryRecorder', () => {
+  it('appends a JSON line per instance, flushed within the flush period, and closes', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-record-')), 'r.jsonl');
+    const recorder = new DeliveryRecorder(path);
+    recorder.record(31, { ring: ringId(2), instance: instance(5), values: [{ id: valueId(nodeId(41), 0), bytes: loadValue(9, 3, 16) }], slots: 1 });
+    recorder.record(31, { ring: ringId(2), instance: instance(6), values: [], slots: 4 });
+    await new Promise((r) => setTimeout(r, RECORD_FLUSH_MS * 3));
+    expect(readFileSync(path, 'utf8')).toBe('{"ring":2,"learner":31,"instance":5,"values":[[3,9]]}\n{"ring":2,"learner":31,"instance":6,"values":[],"slots":4}\n');
+    recorder.record(31, { ring: ringId(2), instance: instance(7), values: [], slots: 1 });
+    recorder.close();
+    recorder.record(31, { ring: ringId(2), instance: instance(8), values: [], slots: 1 });
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(4);
+    expect(recorder.stats()).toEqual({ file: path, instances: 3 });
+  });
+});
