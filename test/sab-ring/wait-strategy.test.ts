@@ -15,8 +15,21 @@ import type { WaitReport, WaitScenario } from './wait-worker.ts';
 
 const WAIT_WORKER_URL = new URL('./wait-worker.ts', import.meta.url);
 
-function runScenario(input: WaitScenario): Promise<WaitReport> {
-  return startWorker<WaitReport>(WAIT_WORKER_URL, input).result;
+/** Omit over each member of a union (plain Omit would merge the members). */
+type DistributiveOmit<T, K extends PropertyKey> = T extends unknown ? Omit<T, K> : never;
+type ScenarioInput = DistributiveOmit<WaitScenario, 'timeoutMs'>;
+
+function runScenario(input: ScenarioInput): Promise<WaitReport> {
+  return startWorker<WaitReport>(WAIT_WORKER_URL, { ...input, timeoutMs: WAIT_TIMEOUT_MS }).result;
+}
+
+/** The sleeper's timeout; a wake-up must end its wait well before (a wait that times out and then finds room also returns true). */
+const WAIT_TIMEOUT_MS = 10_000;
+
+async function expectWokenEarly(report: Promise<WaitReport>, expected: Omit<WaitReport, 'waitedMs'>): Promise<void> {
+  const { waitedMs, ...outcome } = await report;
+  expect(outcome).toEqual(expected);
+  expect(waitedMs).toBeLessThan(WAIT_TIMEOUT_MS / 2);
 }
 
 /** Resolves once the other thread has announced itself asleep in `word`. */
@@ -43,7 +56,7 @@ describe('a sleeping consumer thread is woken by a frame', () => {
     await untilAsleep(ring.sab, W_DATA_SLEEPERS);
     await new Promise((resolve) => setTimeout(resolve, 50)); // the only pending work is the wait
     ring.producer().tryWrite(Uint8Array.of(4, 5, 6));
-    expect(await report).toEqual({ woke: true, frame: [4, 5, 6], errorCode: null });
+    await expectWokenEarly(report, { woke: true, frame: [4, 5, 6], errorCode: null });
   });
 
   it('without keepAlive, a thread whose only work is Atomics.waitAsync exits: why keepAlive is on', async () => {
@@ -62,7 +75,7 @@ describe('a sleeping producer thread is woken by a release', () => {
     const report = runScenario({ scenario: 'produce-past-full', sab: ring.sab, waitStrategy });
     await untilAsleep(ring.sab, W_PRODUCER_SLEEPERS);
     expect(ring.consumer().drain(() => {}, 1)).toBe(1);
-    expect(await report).toEqual({ woke: true, frame: [9], errorCode: null });
+    await expectWokenEarly(report, { woke: true, frame: [9], errorCode: null });
   });
 });
 
@@ -73,7 +86,7 @@ describe('detachReader wakes the threads it concerns', () => {
     const report = runScenario({ scenario: 'read-until-detached', sab: ring.sab, readerSlot });
     await untilAsleep(ring.sab, W_DATA_SLEEPERS);
     ring.detachReader(readerSlot);
-    expect(await report).toEqual({ woke: true, frame: null, errorCode: RingErrorCode.READER_DETACHED });
+    await expectWokenEarly(report, { woke: true, frame: null, errorCode: RingErrorCode.READER_DETACHED });
   });
 });
 
