@@ -14,7 +14,7 @@
  */
 import { availableParallelism, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { MessageChannel, Worker } from 'node:worker_threads';
+import { MessageChannel, Worker, type MessagePort } from 'node:worker_threads';
 import { createSpscRing, type WaitStrategy, type WaitStrategyKind } from '../src/sab-ring/index.ts';
 import { runMessageProducer, type ConsumerReportMessage, type MessageRunInput } from './queue-bench-messages.ts';
 import { percentileOf, type ConsumerReport, type ProducerReport, type RingRunInput, type RunParams } from './queue-bench-shared.ts';
@@ -91,7 +91,7 @@ function parseOptions(argv: string[]): BenchOptions {
 }
 
 /** Starts a worker on a .ts entry and resolves with the first message that `accept` takes. */
-function runWorker<T>(entryUrl: URL, input: object, accept: (message: unknown) => message is T, transferList: MessagePortList = []): Promise<T> {
+function runWorker<T>(entryUrl: URL, input: object, accept: (message: unknown) => message is T, transferList: MessagePort[] = []): Promise<T> {
   const worker = new Worker(BOOTSTRAP_URL, { workerData: { entry: entryUrl.href, ...input }, transferList });
   return new Promise<T>((resolve, reject) => {
     worker.on('message', (message) => accept(message) && resolve(message));
@@ -99,7 +99,6 @@ function runWorker<T>(entryUrl: URL, input: object, accept: (message: unknown) =
     worker.once('exit', (code) => reject(new Error(`${entryUrl.pathname} exited with code ${code}`)));
   });
 }
-type MessagePortList = import('node:worker_threads').MessagePort[];
 
 const isConsumerReport = (message: unknown): message is ConsumerReport =>
   typeof message === 'object' && message !== null && 'oneWayUs' in message;
