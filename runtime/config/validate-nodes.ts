@@ -10,7 +10,7 @@ import { fieldsOf, listOf, requiredIntegerIn } from './config-fields.ts';
 export const DEPLOYMENT_NODES_MAX = 1024;
 /** Node names go on command lines and in file names: letters, digits, `_`, `.`, `-`. */
 const NODE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
-const NODE_KEYS = ['name', 'id', 'host', 'port', 'controlPort'];
+const NODE_KEYS = ['name', 'id', 'host', 'port', 'controlPort', 'dataDir'];
 
 const firstOctetOf = (ip: string): number => Number(ip.slice(0, ip.indexOf('.')));
 
@@ -45,6 +45,10 @@ export function validateNodes(v: unknown): ReadonlySet<string> {
       const controlPort = integerIn(`${field}.controlPort`, node['controlPort'], 1, 0xffff);
       // The control port listens on 127.0.0.1 of the node's machine: one per machine.
       once(controlPorts, `${machineOf(host)}:${controlPort}`, `${field}.controlPort`, `control port ${controlPort} on ${machineOf(host)}`);
+    }
+    const dataDir = node['dataDir'];
+    if (dataDir !== undefined && (typeof dataDir !== 'string' || dataDir === '' || dataDir.includes('\0'))) {
+      throw new ConfigError(`${field}.dataDir`, `must be a directory path, got ${JSON.stringify(dataDir)}`);
     }
   });
   return new Set(names.keys());

@@ -64,7 +64,10 @@ export function validateRings(v: unknown, nodeNames: ReadonlySet<string>, datagr
       }
     }
     if (group !== null) checkOneGroupPerNode(`${field}.multicast`, id, group, members, groupOfNode);
-    if (ring['storage'] !== undefined) choiceOf(`${field}.storage`, ring['storage'], ['memory'] as const);
+    if (ring['storage'] === 'memory') {
+      throw new ConfigError(`${field}.storage`, 'memory storage does not survive a restarted acceptor process (its votes would be lost): use async or sync');
+    }
+    if (ring['storage'] !== undefined) choiceOf(`${field}.storage`, ring['storage'], ['async', 'sync'] as const);
     const protocol = resolveRingProtocol(`${field}.protocol`, ring['protocol']);
     checkMessageFitsFrame(`${field}.protocol.messageBytesMax`, protocol, datagramBytesMax);
     const ids = (role: Role): ReturnType<typeof nodeId>[] => (ring[role] as Fields[]).map((a) => nodeId(a['id'] as number));

@@ -81,7 +81,9 @@ const BAD: [string, (c: Raw) => unknown, string, RegExp][] = [
   ['actor id 65535 (the group address)', (c) => (c.rings[0].learners[0].id = 65535), 'rings[0].learners[0].id', /1 to 65534/],
   ['one actor id in two roles', (c) => (c.rings[0].learners[0].id = 12), 'rings[0].learners[0].id', /actor id 12 is also rings\[0\]\.acceptors\[1\]'s/],
   ['one actor id in two rings', (c) => secondRing(c, { coordinators: [{ id: 21, node: 'a2' }] }), 'rings[1].coordinators[0].id', /unique across rings/],
-  ['a storage other than memory', (c) => (c.rings[0].storage = 'disk'), 'rings[0].storage', /one of memory/],
+  ['an unknown storage', (c) => (c.rings[0].storage = 'disk'), 'rings[0].storage', /one of async, sync/],
+  ['memory storage, which a restarted process would lose', (c) => (c.rings[0].storage = 'memory'), 'rings[0].storage', /does not survive a restarted acceptor process/],
+  ['an empty data directory', (c) => Object.assign(c.nodes[0], { dataDir: '' }), 'nodes[0].dataDir', /must be a directory path/],
   ['a protocol option typo', (c) => (c.rings[0].protocol = { batchBytes: 1 }), 'rings[0].protocol.batchBytes', /did you mean "batchBytesMax"/],
   ['a protocol option as a string', (c) => (c.rings[0].protocol = { batchValuesMax: '64' }), 'rings[0].protocol.batchValuesMax', /positive integer/],
   ['protocol limits that contradict', (c) => (c.rings[0].protocol = { dedupWindow: 10 }), 'rings[0].protocol.dedupWindow', /proposerValuesInFlightMax/],
@@ -152,7 +154,7 @@ describe('validateDeployment accepts a good deployment', () => {
     ['two rings, one of them by unicast', (c) => secondRing(c)],
     ['one control port on two machines', (c) => ((c.nodes[1].host = '192.0.2.11'), (c.nodes[1].controlPort = 7101))],
     ['every optional section', (c) => Object.assign(c, { placement: { mode: 'shared', threads: 2, spin: false, pin: false, cores: 2 }, tickMs: 5, supervisor: { intensity: 3 }, transport: { datagramBytesMax: 1472, socketBufferBytes: 1 << 20, faults: { lossRate: 0.01, delayMs: { min: 0, max: 3 } } } })],
-    ['protocol options and memory storage', (c) => Object.assign(c.rings[0], { storage: 'memory', protocol: { instancesInFlightMax: 8 }, multicast: { group: '224.0.0.251', port: 5353, interface: '127.0.0.1', ttl: 0 } })],
+    ['protocol options and sync storage', (c) => Object.assign(c.rings[0], { storage: 'sync', protocol: { instancesInFlightMax: 8 }, multicast: { group: '224.0.0.251', port: 5353, interface: '127.0.0.1', ttl: 0 } })],
   ])('accepts %s', (_what, mutate) => {
     const c = baseDeployment();
     mutate(c);
