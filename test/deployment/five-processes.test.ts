@@ -1,0 +1,84 @@
+/**
+ * A ring of five processes on loopback, each started through the CLI (`ringcast start`): three
+ * acceptors (two with a coordinator), a proposer that offers load, a learner that records what it
+ * delivers. Every value must be delivered exactly once and in the order proposed — with nothing
+ * going wrong, with an acceptor process killed (SIGKILL) and started again, with the leading
+ * coordinator's process killed, and with 5% of datagrams lost.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { afterEach, describe, expect, it } from 'vitest';
+import { Deployment } from './processes.ts';
+
+const BIN = fileURLToPath(new URL('../../bin/ringcast.js', import.meta.url));
+const PROPOSER_NODE_ID = 4;
+
+let d: Deployment | null = null;
+afterEach(async () => {
+  await d?.stopAll();
+  d = null;
+});
+
+/** Problems in what was delivered: anything but the proposer's values 0..count-1, once each, in order. */
+function problems(delivered: readonly [number, number][], count: number): string[] {
+  const out: string[] = [];
+  const seqs = delivered.filter(([node]) => node === PROPOSER_NODE_ID).map(([, seq]) => seq);
+  if (seqs.length !== delivered.length) out.push(`${delivered.length - seqs.length} values not from the proposer`);
+  if (new Set(seqs).size !== seqs.length) out.push(`${seqs.length - new Set(seqs).size} values delivered twice`);
+  for (let i = 0; i < count; i++) if (seqs[i] !== i) {
+    out.push(`position ${i}: expected value ${i}, got ${seqs[i]}`);
+    break;
+  }
+  if (seqs.length !== count) out.push(`${seqs.length} values delivered, ${count} proposed`);
+  return out;
+}
+
+function startRing(dep: Deployment, count: number): void {
+  for (const n of ['a1', 'a2', 'a3']) dep.start(n, ['--quiet']);
+  dep.start('l', ['--quiet', '--record', dep.record]);
+  dep.start('p', ['--quiet', '--load', String(count), '--value-bytes', '64']);
+}
+
+describe('a ring of five processes on loopback, started through the CLI', () => {
+  it.each([
+    ['multicast', 19000],
+    ['ring', 19200],
+  ] as const)('delivers every value exactly once, in order (%s)', async (mode, basePort) => {
+    d = new Deployment({ mode, basePort });
+    startRing(d, 3000);
+    await d.procs.get('p')?.waitFor(/load: 3000\/3000 acked|load: 3000 acked/, 60_000);
+    expect(problems(await d.waitDelivered(3000, 20_000), 3000)).toEqual([]);
+  }, 120_000);
+
+  it('survives an acceptor process killed with SIGKILL and started again', async () => {
+    const dep = (d = new Deployment({ mode: 'multicast', basePort: 19400 }));
+    startRing(dep, 6000);
+    await dep.waitDelivered(1500, 60_000);
+    dep.procs.get('a2')?.kill('SIGKILL');
+    await dep.procs.get('a2')?.exit(5000);
+    await new Promise((r) => setTimeout(r, 500));
+    const again = dep.start('a2', ['--quiet']);
+    await dep.procs.get('p')?.waitFor(/load: 6000\/6000 acked|load: 6000 acked/, 90_000);
+    expect(problems(await dep.waitDelivered(6000, 20_000), 6000)).toEqual([]);
+    expect(again.alive).toBe(true);
+  }, 150_000);
+
+  it('elects the standby coordinator when the leader’s process is killed', async () => {
+    const dep = (d = new Deployment({ mode: 'multicast', basePort: 19600 }));
+    startRing(dep, 6000);
+    await dep.waitDelivered(1500, 60_000);
+    dep.procs.get('a1')?.kill('SIGKILL');
+    await dep.procs.get('p')?.waitFor(/load: 6000\/6000 acked|load: 6000 acked/, 90_000);
+    expect(problems(await dep.waitDelivered(6000, 20_000), 6000)).toEqual([]);
+    // The coordinator on a2 leads now: ask that process over its control port.
+    const status = execFileSync(process.execPath, [BIN, 'status', '--port', String(19600 + 100 + 2), '--json'], { encoding: 'utf8' });
+    expect(status).toMatch(/"state":\s*"leading"/);
+  }, 150_000);
+
+  it('delivers every value exactly once, in order, with 5% of datagrams lost', async () => {
+    d = new Deployment({ mode: 'multicast', basePort: 19800, lossRate: 0.05 });
+    startRing(d, 3000);
+    await d.procs.get('p')?.waitFor(/load: 3000\/3000 acked|load: 3000 acked/, 90_000);
+    expect(problems(await d.waitDelivered(3000, 30_000), 3000)).toEqual([]);
+  }, 150_000);
+});
