@@ -29,6 +29,7 @@ import { ApiEndpoint } from './api-endpoint.ts';
 import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions, type ResolvedRing } from './node-options.ts';
 import { API_ADDRESS, planDeployment, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
 import type { DeploymentConfig } from '../config/deployment.ts';
+import { validateDeployment } from '../config/validate-deployment.ts';
 import type { GatewayInit } from '../host/udp-gateway.ts';
 import { ConfigError } from '../../src/errors.ts';
 
@@ -336,7 +337,9 @@ function inProcessNode(options: NodeOptions): RingcastNode {
   return new RingcastNode(resolved, plan, threads, buildTopology(resolved, plan, threads, [], -1));
 }
 
-function deploymentNode({ deployment: d, self }: DeploymentStart): RingcastNode {
+function deploymentNode({ deployment, self }: DeploymentStart): RingcastNode {
+  // A deployment built in code is checked like one read from a file.
+  const d = validateDeployment(deployment);
   const me = d.nodes.find((n) => n.name === self);
   if (me === undefined) throw new ConfigError('node', `no node named ${JSON.stringify(self)} in the deployment`);
   const resolved = resolveNodeOptions(

@@ -24,7 +24,7 @@ function deployment(mode: 'multicast' | 'ring', basePort: number, lossRate = 0):
       {
         id: 1,
         dissemination: mode,
-        multicast: { group: `239.255.42.${basePort % 250}`, port: basePort + 50, interface: '127.0.0.1' },
+        ...(mode === 'multicast' ? { multicast: { group: `239.255.42.${basePort % 250}`, port: basePort + 50, interface: '127.0.0.1' } } : {}),
         acceptors: [{ id: 1, node: 'a1' }, { id: 2, node: 'a2' }, { id: 3, node: 'a3' }],
         coordinators: [{ id: 11, node: 'a1' }, { id: 12, node: 'a2' }],
         learners: [{ id: 21, node: 'c' }, { id: 22, node: 'a3' }],

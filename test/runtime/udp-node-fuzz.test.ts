@@ -41,7 +41,9 @@ const deployment: DeploymentConfig = {
       acceptors: [{ id: 1, node: 'a1' }, { id: 2, node: 'a2' }, { id: 3, node: 'a3' }],
       coordinators: [{ id: 11, node: 'a1' }, { id: 12, node: 'a2' }],
       learners: [{ id: 21, node: 'c' }],
-      proposers: [{ id: 31, node: 'c' }],
+      // The fuzzer is a configured peer (so its junk passes the sender check); a config node
+      // must host an actor, so it hosts a proposer whose process never starts.
+      proposers: [{ id: 31, node: 'c' }, { id: 32, node: 'fuzzer' }],
     },
   ],
   placement: { mode: 'shared', threads: 1, spin: false },
