@@ -1,0 +1,58 @@
+/**
+ * A ring of five processes on loopback (three acceptors, a proposer, a learner), each started
+ * through the CLI: values/s and MB/s at 1 KB and 8 KB in both dissemination modes, beside the raw
+ * loopback UDP figures of bench/udp-bench.ts measured in the same run.
+ *
+ *   npx tsx bench/multi-process-bench.ts [--values N] [--quick]
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { Deployment } from '../test/deployment/processes.ts';
+
+const { values: args } = parseArgs({ options: { values: { type: 'string' }, quick: { type: 'boolean' } } });
+const COUNT = Number(args.values ?? (args.quick === true ? 20_000 : 100_000));
+const SIZES = args.quick === true ? [1024] : [1024, 8192];
+const MODES = ['multicast', 'ring'] as const;
+
+async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number): Promise<{ valuesPerSec: number; mbPerSec: number }> {
+  const d = new Deployment({ mode, basePort });
+  try {
+    for (const n of ['a1', 'a2', 'a3']) d.start(n, ['--quiet']);
+    d.start('l', ['--quiet', '--record', d.record]);
+    // A short warm-up run, so that threads, sockets and the leader are up before the clock starts.
+    const warm = d.start('p', ['--quiet', '--load', '2000', '--value-bytes', String(bytes)]);
+    await warm.waitFor(/load: 2000 acked/, 60_000);
+    warm.kill('SIGTERM');
+    await warm.exit(5000);
+    const p = d.start('p', ['--load', String(COUNT), '--value-bytes', String(bytes)]);
+    // The clock starts when the proposer's node is up and the load begins.
+    await p.waitFor(/^load: \d+ values of/, 60_000);
+    const t0 = performance.now();
+    await p.waitFor(new RegExp(`load: ${COUNT} acked`), 600_000);
+    const seconds = (performance.now() - t0) / 1000;
+    return { valuesPerSec: COUNT / seconds, mbPerSec: (COUNT * bytes) / seconds / 1e6 };
+  } finally {
+    await d.stopAll();
+  }
+}
+
+const rows: string[][] = [];
+let port = 21000;
+for (const mode of MODES) {
+  for (const bytes of SIZES) {
+    const r = await measure(mode, bytes, (port += 300));
+    rows.push([mode, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1)]);
+    console.error(`done: ${mode} ${bytes} B`);
+  }
+}
+const header = ['dissemination', 'value B', 'values/s (acked)', 'MB/s'];
+const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
+console.log(`ring of 5 processes on loopback, ${COUNT} values per case`);
+console.log(line(header));
+console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
+for (const r of rows) console.log(line(r));
+console.log('\nraw loopback UDP in the same run (bench/udp-bench.ts):');
+const udp = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./udp-bench.ts', import.meta.url)), '--sizes', SIZES.join(','), '--duration-ms', '1000'], { encoding: 'utf8' });
+console.log(udp.trim());
