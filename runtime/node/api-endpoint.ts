@@ -79,6 +79,13 @@ export class ApiEndpoint {
     };
   }
 
+  /** Sends a user message (already encoded) to an actor; false if it was dropped. */
+  sendUser(to: number, bytes: Uint8Array): boolean {
+    const sent = this.po.send(to, API_ADDRESS, FrameKind.USER, bytes.length, (b, o) => (b.set(bytes, o), bytes.length));
+    this.scheduleFlush();
+    return sent;
+  }
+
   /** A restarted learner forgot its subscribers: subscribe again. */
   resubscribe(learner: number): void {
     if (this.subscriptions.has(learner)) this.sendSubscribe(learner, true);

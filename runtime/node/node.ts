@@ -17,7 +17,6 @@ import type { DeliveredInstance } from '../../src/protocol/ready.ts';
 import { createSpscRing, releaseAbandonedEndpoints } from '../../src/sab-ring/index.ts';
 import { encodeUserMessage } from '../actor/define-actor.ts';
 import { Doorbells } from '../host/doorbell.ts';
-import { FrameKind } from '../host/envelope.ts';
 import { HostHandle, toError, type ThreadInfo } from '../host/host-handle.ts';
 import type { HostStatus } from '../host/host-protocol.ts';
 import { PostOffice, type TopologyData } from '../host/post-office.ts';
@@ -165,8 +164,7 @@ export class RingcastNode {
   /** Sends a user message to an actor by name. */
   send(actorName: string, msg: unknown): boolean {
     const a = this.actorNamed(actorName);
-    const bytes = encodeUserMessage(msg);
-    return this.api['po'].send(a.address, API_ADDRESS, FrameKind.USER, bytes.length, (b, o) => (b.set(bytes, o), bytes.length));
+    return this.api.sendUser(a.address, encodeUserMessage(msg));
   }
 
   actorNamed(name: string): PlannedActor {
