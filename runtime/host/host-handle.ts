@@ -123,7 +123,8 @@ export class HostHandle {
   private onExit(code: number, error: unknown): void {
     if (this.exited) return;
     this.exited = true;
-    const err = new RingcastError(ErrorCode.ACTOR_CRASHED, `host thread ${this.host} exited (code ${code})`, { cause: error });
+    const why = error instanceof Error ? `: ${error.message}` : '';
+    const err = new RingcastError(ErrorCode.ACTOR_CRASHED, `host thread ${this.host} exited (code ${code})${why}`, { cause: error });
     for (const p of this.pending.values()) p.reject(err);
     this.pending.clear();
     this.events.onExit(this.host, code, error);
