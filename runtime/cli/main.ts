@@ -5,6 +5,7 @@ import { runInProcessDemo } from './demo-inprocess.ts';
 import { runThreadDemo } from './demo-threads.ts';
 import { START_USAGE, runStart } from './start-command.ts';
 import { STATUS_USAGE, runStatus } from './status-command.ts';
+import { BENCH_USAGE, runBench } from './bench-command.ts';
 
 const USAGE = `usage: ringcast <command> [options]
 
@@ -12,7 +13,8 @@ commands:
   demo        run one ring in this process with values flowing; live values/s, MB/s and latency
   start       run one node of a deployment described by a config file (ringcast start --help)
   status      ask a running node for its status (ringcast status --help)
-  help        this text (help start, help status: a command's options)
+  bench       run a benchmark: single-ring, multi-process, queue, udp, codec (ringcast bench --help)
+  help        this text (help start, help status, help bench: a command's options)
 
 demo options:
   --seconds N      how long values flow (default 10)
@@ -40,8 +42,8 @@ const io = { stdout: print(process.stdout), stderr: print(process.stderr) };
 
 async function main(argv: string[]): Promise<void> {
   const [command, ...rest] = argv;
-  if (command === 'help' && (rest[0] === 'start' || rest[0] === 'status')) {
-    process.stdout.write(rest[0] === 'start' ? START_USAGE : STATUS_USAGE);
+  if (command === 'help' && (rest[0] === 'start' || rest[0] === 'status' || rest[0] === 'bench')) {
+    process.stdout.write(rest[0] === 'start' ? START_USAGE : rest[0] === 'status' ? STATUS_USAGE : BENCH_USAGE);
     return;
   }
   if (command === undefined || command === 'help' || command === '--help' || command === '-h') {
@@ -55,6 +57,10 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'status') {
     process.exitCode = await runStatus(rest, io);
+    return;
+  }
+  if (command === 'bench') {
+    process.exitCode = runBench(rest, io.stderr);
     return;
   }
   if (command !== 'demo') fail(`unknown command ${JSON.stringify(command)}`);

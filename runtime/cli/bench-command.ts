@@ -1,0 +1,39 @@
+/** `ringcast bench <name> [options]`: runs one of the benchmarks in bench/, passing the options on. */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const BENCHMARKS: Readonly<Record<string, { readonly file: string; readonly what: string }>> = {
+  'single-ring': { file: 'single-ring-bench.ts', what: 'one ring in one process: placements, 1 KB and 8 KB, latency at half load, raw SAB chain' },
+  'multi-process': { file: 'multi-process-bench.ts', what: 'a ring of five processes on loopback, both modes, beside raw UDP' },
+  queue: { file: 'queue-bench.ts', what: 'the SAB ring against postMessage and MessageChannel, per wait strategy' },
+  udp: { file: 'udp-bench.ts', what: 'raw loopback UDP and the UDP transport' },
+  codec: { file: 'codec-bench.ts', what: 'encode and decode of protocol messages' },
+};
+
+export const BENCH_USAGE = `usage: ringcast bench <name> [options of that benchmark]
+
+benchmarks:
+${Object.entries(BENCHMARKS)
+  .map(([name, b]) => `  ${name.padEnd(14)}${b.what}`)
+  .join('\n')}
+
+Most take --quick for a short run. The figures are printed, never asserted: the machine's other
+work moves them, so each prints its baselines from the same run.
+`;
+
+/** Runs the benchmark in a child process (it starts its own workers and processes); its exit code. */
+export function runBench(args: readonly string[], stderr: (line: string) => void): number {
+  const [name, ...rest] = args;
+  if (name === undefined || name === '--help' || name === '-h') {
+    process.stdout.write(BENCH_USAGE);
+    return name === undefined ? 2 : 0;
+  }
+  const bench = BENCHMARKS[name];
+  if (bench === undefined) {
+    stderr(`ringcast bench: unknown benchmark ${JSON.stringify(name)}\n\n${BENCH_USAGE}`);
+    return 2;
+  }
+  const file = fileURLToPath(new URL(`../../bench/${bench.file}`, import.meta.url));
+  const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...rest], { stdio: 'inherit' });
+  return r.status ?? 1;
+}
