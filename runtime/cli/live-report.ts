@@ -38,7 +38,9 @@ export class LiveReport {
   }
 
   summary(title: string): void {
-    this.tick();
+    // Close the last window only if it holds something (it was just closed by a tick otherwise).
+    if (this.windowValues > 0) this.tick();
+    else this.whole.merge(this.window);
     const seconds = (performance.now() - this.startedMs) / 1000;
     const h = this.whole;
     this.print('');
