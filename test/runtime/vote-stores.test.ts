@@ -57,6 +57,37 @@ describe('SabVoteStore (memory storage)', () => {
     // A new incarnation attaches the same buffer.
     expectState(new SabVoteStore(store.sab).load(), want);
   });
+
+  it('gives back batches whose values start at any alignment, and noop and skip votes, through compactions', () => {
+    const store = SabVoteStore.create(16 * 1024);
+    const backing = new Uint8Array(4096);
+    for (let k = 0; k < backing.length; k++) backing[k] = (k * 7) & 255;
+    const votes = new Map<number, AcceptedEntry>();
+    const snapshot = (): AcceptorState => ({ promised: 3 as Ballot, accepted: [...votes.values()], decided: [] });
+    for (let k = 0; k < 300; k++) {
+      const i = k % 30;
+      const ballot = (1 + Math.floor(k / 30)) as Ballot;
+      const v: AcceptedEntry =
+        i % 10 === 8
+          ? { instance: i as Instance, ballot, value: { kind: 'noop' } }
+          : i % 10 === 9
+            ? { instance: i as Instance, ballot, value: { kind: 'skip', slots: 1 + i } }
+            : {
+                instance: i as Instance,
+                ballot,
+                value: {
+                  kind: 'batch',
+                  items: Array.from({ length: 1 + (k % 4) }, (_, j) => ({ id: (k * 8 + j) as ValueId, bytes: backing.subarray(k + j * 3, k + j * 3 + ((k * 13 + j) % 200)) })),
+                },
+              };
+      votes.set(i, v);
+      store.append([v], [], snapshot);
+    }
+    const loaded = new SabVoteStore(store.sab).load();
+    const byInstance = new Map(loaded.accepted.map((e) => [e.instance as number, e]));
+    expect(byInstance.size).toBe(votes.size);
+    for (const [i, v] of votes) expect(byInstance.get(i)).toEqual(v);
+  });
 });
 
 describe('FileVoteStore (async and sync storage)', () => {
