@@ -19,7 +19,7 @@ const acceptorActor: ActorModule = {
         if (p.promised !== null) store.savePromise(p.promised);
         if (p.accepted.length > 0 || p.decided.length > 0) store.append(p.accepted, p.decided, () => role.snapshot());
       },
-      status: () => ({ role: 'acceptor', promised: role.promisedBallot, votes: role.retainedInstances, storage: s.kind === 'memory' ? 'memory' : s.mode, storeBytes: store.usedBytes }),
+      status: () => ({ role: 'acceptor', promised: role.promisedBallot, votes: role.retainedInstances, storage: s.kind === 'memory' ? 'memory' : s.mode, storeBytes: store.usedBytes, ...(store instanceof FileVoteStore ? { fsyncErrors: store.fsyncErrors } : {}) }),
     });
     return {
       ...binding,
