@@ -36,6 +36,18 @@ describe('crc32c', () => {
     }
   });
 
+  it('agrees with the bitwise definition past the word-wise threshold, in a view that starts at any offset', () => {
+    const backing = new Rng(0xc0ffee).bytes(700);
+    for (const viewOffset of [0, 1, 3, 8]) {
+      const data = backing.subarray(viewOffset, viewOffset + 600);
+      for (let start = 0; start < 5; start++) {
+        for (let end = start + 60; end <= start + 300; end += start + 1) {
+          expect(crc32c(data, start, end)).toBe(crc32cBitwise(data.subarray(start, end)));
+        }
+      }
+    }
+  });
+
   it('continues over a second range as if the ranges were one', () => {
     const data = new Rng(7).bytes(1000);
     for (const cut of [0, 1, 7, 8, 9, 500, 999, 1000]) {
