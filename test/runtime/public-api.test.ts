@@ -1,0 +1,30 @@
+/** The curated public index exports the API by name, and a program can use it end to end. */
+import { describe, expect, it } from 'vitest';
+import * as ringcast from '../../runtime/index.ts';
+
+describe('the public API (runtime/index.ts)', () => {
+  it('exports what the README documents', () => {
+    for (const name of ['startNode', 'defineActor', 'loadDeployment', 'validateDeployment', 'UdpTransport', 'RingcastError', 'ConfigError', 'ErrorCode', 'DEFAULT_PROTOCOL_OPTIONS']) {
+      expect(ringcast, name).toHaveProperty(name);
+    }
+  });
+
+  it('proposes and delivers through it', async () => {
+    const node = await ringcast.startNode({ rings: [{ id: 1 }], placement: { mode: 'shared' } });
+    node.onLog = () => undefined;
+    try {
+      const got: string[] = [];
+      node.learner(1).onDeliver((d) => got.push(...d.values.map((v) => new TextDecoder().decode(v.bytes))));
+      await node.proposer(1).propose(new TextEncoder().encode('hello'));
+      const end = Date.now() + 10_000;
+      while (got.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(got).toEqual(['hello']);
+    } finally {
+      await node.close();
+    }
+  }, 60_000);
+
+  it('refuses a bad option with a ConfigError naming the field', async () => {
+    await expect(ringcast.startNode({ rings: [{ id: 1, acceptors: 2 }] })).rejects.toMatchObject({ code: ringcast.ErrorCode.CONFIG_INVALID, field: 'rings[0].acceptors' });
+  });
+});
