@@ -101,8 +101,7 @@ export class FileVoteStore {
     const tmp = `${this.path}.compact`;
     const fd = openSync(tmp, 'w');
     const msgs = [{ type: 'heartbeat', ...HEAD, ballot: state.promised, decidedUpTo: 0 }, ...records(state.accepted, state.decided ?? [])] as Message[];
-    let n = 0;
-    for (const m of msgs) n += this.writeTo(fd, m);
+    const n = this.writeAll(fd, msgs);
     fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.path);
@@ -111,19 +110,28 @@ export class FileVoteStore {
     this.bytes = n;
   }
 
+  /** Appends records with one write call: they are encoded back to back into the scratch buffer. */
   private write(msgs: Iterable<Message>): void {
-    for (const m of msgs) this.bytes += this.writeTo(this.fd, m);
+    this.bytes += this.writeAll(this.fd, msgs);
     if (this.mode === 'sync') fsyncSync(this.fd);
     else this.dirty = true;
   }
 
-  private writeTo(fd: number, m: Message): number {
-    const size = encodedSize(m);
-    if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, 2 * this.scratch.length));
-    const n = encodeInto(m, this.scratch, 0);
-    writeSync(fd, this.scratch, 0, n);
-    return n;
+  private writeAll(fd: number, msgs: Iterable<Message>): number {
+    let used = 0;
+    for (const m of msgs) {
+      const size = encodedSize(m);
+      if (used + size > this.scratch.length) {
+        const grown = new Uint8Array(Math.max(used + size, 2 * this.scratch.length));
+        grown.set(this.scratch.subarray(0, used));
+        this.scratch = grown;
+      }
+      used += encodeInto(m, this.scratch, used);
+    }
+    if (used > 0) writeSync(fd, this.scratch, 0, used);
+    return used;
   }
+
 }
 
 function* records(accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[]): Generator<Message> {
