@@ -5,6 +5,7 @@
  * bounded queue; past that they are REFUSED (u32 request ids), and the API rejects them.
  */
 import { EPOCH_SEQS, EPOCHS, type NodeId, type ValueId } from '../src/protocol/ids.ts';
+import { appendTo } from '../src/protocol/multimap.ts';
 import { Proposer } from '../src/protocol/proposer.ts';
 import type { ActorModule } from '../runtime/actor/actor.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
@@ -51,18 +52,13 @@ const proposerActor: ActorModule = {
       }
       if (waitingHead === waiting.length) waiting.length = waitingHead = 0;
     };
-    const push = <T>(m: Map<number, T[]>, key: number, v: T): void => {
-      const list = m.get(key);
-      if (list === undefined) m.set(key, [v]);
-      else list.push(v);
-    };
     const binding = bindRole(ctx, args.spec.ring, role, {
       delivered(ids) {
         for (const v of ids) {
           const req = owners.get(v);
           if (req === undefined) continue;
           owners.delete(v);
-          push(acked, req.src, { id: req.id, value: v });
+          appendTo(acked, req.src, { id: req.id, value: v });
         }
       },
       onOtherFrame(kind, src, bytes, offset, length) {
@@ -70,7 +66,7 @@ const proposerActor: ActorModule = {
         const ok = decodeProposeFrame(bytes, offset, length, (id, value) => {
           const req = { src, id };
           if (waiting.length - waitingHead === 0 && tryPropose(req, value)) return;
-          if (waiting.length - waitingHead >= PROPOSER_WAITING_MAX) push(refused, src, id);
+          if (waiting.length - waitingHead >= PROPOSER_WAITING_MAX) appendTo(refused, src, id);
           else waiting.push({ req, bytes: value });
         });
         if (!ok) malformed++;

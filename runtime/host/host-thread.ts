@@ -88,39 +88,39 @@ function guarded(a: Hosted, f: () => void): void {
   a.busyMs += performance.now() - t0;
 }
 
-function dispatch(dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number): void {
+/**
+ * Hands something to the actor `dst`, or for a group to every local member but the sender.
+ * Returns false when `dst` is a single address with no actor on this thread.
+ */
+function handTo(dst: number, src: number, ring: number, hand: (a: Hosted) => void): boolean {
   if (dst !== GROUP_ADDRESS) {
     const a = actors.get(dst);
-    if (a !== undefined) {
-      a.frames++;
-      guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
-    } else gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
-    return;
+    if (a === undefined) return false;
+    a.frames++;
+    guarded(a, () => hand(a));
+    return true;
   }
-  gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
   for (const m of po.localGroupMembers(ring)) {
     const a = m === src ? undefined : actors.get(m);
     if (a === undefined) continue;
     a.frames++;
-    guarded(a, () => a.behavior.onFrame(kind, src, ring, bytes, offset, length));
+    guarded(a, () => hand(a));
   }
+  return true;
+}
+
+function dispatch(dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number): void {
+  const hand = (a: Hosted): void => a.behavior.onFrame(kind, src, ring, bytes, offset, length);
+  // On the gateway's thread, group frames also go to the network, and so do frames for actors
+  // that are not on this thread (they are on other nodes).
+  if (dst === GROUP_ADDRESS) {
+    gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
+    handTo(dst, src, ring, hand);
+  } else if (!handTo(dst, src, ring, hand)) gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
 }
 
 function dispatchObject(dst: number, src: number, ring: number, msg: unknown): void {
-  if (dst !== GROUP_ADDRESS) {
-    const a = actors.get(dst);
-    if (a !== undefined) {
-      a.frames++;
-      guarded(a, () => a.behavior.onObject?.(src, msg));
-    }
-    return;
-  }
-  for (const m of po.localGroupMembers(ring)) {
-    const a = m === src ? undefined : actors.get(m);
-    if (a === undefined) continue;
-    a.frames++;
-    guarded(a, () => a.behavior.onObject?.(src, msg));
-  }
+  handTo(dst, src, ring, (a) => a.behavior.onObject?.(src, msg));
 }
 
 function runTimers(t: number): void {

@@ -11,6 +11,7 @@
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { AcceptorStorage } from '../../actors/role-args.ts';
+import type { ProtocolOptions } from '../../src/protocol/options.ts';
 import { ErrorCode, RingcastError } from '../../src/errors.ts';
 import type { ValueId } from '../../src/protocol/ids.ts';
 import type { DeliveredInstance } from '../../src/protocol/ready.ts';
@@ -117,7 +118,8 @@ export class RingcastNode {
     this.api = new ApiEndpoint(new PostOffice(0, topology), options.proposeOutstandingMax);
     this.supervisor = new Supervisor(options.supervisor);
     for (const r of plan.rings) {
-      const segmentBytes = 2 * r.options.protocol.acceptorRetainedBytesMax + 8 * r.options.protocol.batchBytesMax * r.options.protocol.instancesInFlightMax;
+      // A segment holds a snapshot of the acceptor's state and as much again of appended votes.
+      const segmentBytes = acceptorStateBytesMax(r.options.protocol) + r.options.protocol.acceptorRetainedBytesMax;
       if (r.options.storage !== 'memory') continue;
       for (const a of r.spec.acceptors) if (this.isLocal(a)) this.stores.set(a, SabVoteStore.create(segmentBytes));
     }
@@ -239,7 +241,8 @@ export class RingcastNode {
   private storageOf(address: number, ring: ResolvedRing): AcceptorStorage {
     if (ring.storage === 'memory') return { kind: 'memory', sab: (this.stores.get(address) as SabVoteStore).sab };
     const dir = this.dataDir ?? join('.ringcast', 'data');
-    const compactBytes = 4 * ring.protocol.acceptorRetainedBytesMax + 8 * ring.protocol.batchBytesMax * ring.protocol.instancesInFlightMax;
+    // On disk the log may grow further past a snapshot before it is rewritten: fewer rewrites.
+    const compactBytes = acceptorStateBytesMax(ring.protocol) + 3 * ring.protocol.acceptorRetainedBytesMax;
     return { kind: 'file', path: join(dir, `ring${ring.id}-acceptor${address}.log`), mode: ring.storage, compactBytes };
   }
 
@@ -299,6 +302,14 @@ export class RingcastNode {
     if (inc.actor.role === 'proposer') this.api.rejectPending(address, error);
     inc.exit('crash', error);
   }
+}
+
+/**
+ * Bytes an acceptor's state can take: its retained decided votes, and undecided ones (up to eight
+ * windows of in-flight batches, counting re-proposals under new ballots).
+ */
+function acceptorStateBytesMax(p: ProtocolOptions): number {
+  return p.acceptorRetainedBytesMax + 8 * p.batchBytesMax * p.instancesInFlightMax;
 }
 
 /** Options of one node of a deployment (a config file's nodes and rings; this process is `self`). */

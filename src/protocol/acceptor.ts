@@ -20,6 +20,7 @@ import {
   type Value,
 } from './messages.ts';
 import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
+import { appendTo } from './multimap.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
 import { isValidLayout, layoutIndex } from './ring-layout.ts';
 
@@ -335,15 +336,11 @@ export class Acceptor implements Role<Message, never> {
   }
 
   private queueDecision(to: Destination, e: DecisionEntry): void {
-    const list = this.decisionsOut.get(to);
-    if (list === undefined) this.decisionsOut.set(to, [e]);
-    else list.push(e);
+    appendTo(this.decisionsOut, to, e);
   }
 
   private queueDeliver(to: NodeId, e: AcceptedEntry): void {
-    const list = this.deliversOut.get(to);
-    if (list === undefined) this.deliversOut.set(to, [e]);
-    else list.push(e);
+    appendTo(this.deliversOut, to, e);
   }
 
   private flushDecisions(): void {

@@ -19,6 +19,7 @@ import {
 } from './messages.ts';
 import { chunks } from './acceptor.ts';
 import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
+import { appendTo } from './multimap.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
 
 export type CoordinatorStatus = 'standby' | 'phase1' | 'leading';
@@ -441,10 +442,7 @@ export class Coordinator implements Role<Message, never> {
   private ackValues(items: readonly ClientValue[]): void {
     for (const v of items) {
       this.queuedIds.delete(v.id);
-      const proposer = valueIdProposer(v.id);
-      const list = this.acksOut.get(proposer);
-      if (list === undefined) this.acksOut.set(proposer, [v.id]);
-      else list.push(v.id);
+      appendTo(this.acksOut, valueIdProposer(v.id), v.id);
     }
   }
 

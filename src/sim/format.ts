@@ -1,7 +1,7 @@
 /** Short, stable text forms of protocol messages, for scenario scripts and traces. */
 import { unreachable } from '../assert.ts';
 import { formatBallot, formatValueId } from '../protocol/ids.ts';
-import type { AcceptedEntry, Destination, Message, Value } from '../protocol/messages.ts';
+import type { AcceptedEntry, Message, Value } from '../protocol/messages.ts';
 
 export function formatValue(v: Value): string {
   switch (v.kind) {
@@ -45,8 +45,4 @@ export function formatMessage(m: Message): string {
     default:
       return unreachable(m);
   }
-}
-
-export function formatDestination(d: Destination): string {
-  return d === 'group' ? 'group' : String(d);
 }
