@@ -25,13 +25,17 @@ const ENCODE_OPTS = { checksum: false } as const;
 export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message, D> & { drops: DropCounters }, hooks: RoleHooks<D> = {}): ActorBehavior {
   let decodeErrors = 0;
   const ignored = hooks.ignored;
+  // One writer for every message: the post office calls it at once, while `encoding` is set.
+  let encoding: Message | null = null;
+  const write = (bytes: Uint8Array, offset: number): number => encodeInto(encoding as Message, bytes, offset, ENCODE_OPTS);
   // An actor on the same thread gets the message object itself: no encoding, no copy.
   const send = (to: number | 'group', msg: Message): void => {
     if (to !== 'group' && ctx.sendObject(to, msg)) return;
+    encoding = msg;
     const size = encodedSize(msg);
-    const write = (bytes: Uint8Array, offset: number): number => encodeInto(msg, bytes, offset, ENCODE_OPTS);
     if (to === 'group') ctx.sendGroupObject(ring, msg, FrameKind.PROTOCOL, size, write);
     else ctx.sendFrame(to, FrameKind.PROTOCOL, size, write);
+    encoding = null;
   };
   return {
     onFrame(kind, src, _ring, bytes, offset, length) {
