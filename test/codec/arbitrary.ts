@@ -2,9 +2,12 @@
 import { unreachable } from '../../src/assert.ts';
 import { CODEC_LIMITS } from '../../src/codec/index.ts';
 import {
+  EPOCH_SEQS,
+  EPOCHS,
   NODE_ID_MAX,
   RING_ID_MAX,
   ROUND_MAX,
+  valueId,
   type Ballot,
   type Instance,
   type NodeId,
@@ -13,18 +16,21 @@ import {
 } from '../../src/protocol/ids.ts';
 import type {
   AcceptedEntry,
-  ClientValue,
   DecisionEntry,
   Message,
   MessageType,
   Value,
 } from '../../src/protocol/messages.ts';
+import { packRun, type ValueRun } from '../../src/protocol/runs.ts';
 import type { Rng } from './prng.ts';
 
 export const BALLOT_MAX = ROUND_MAX * 2 ** 16 + NODE_ID_MAX;
 export const VALUE_ID_MAX = 2 ** 48 - 1;
 
-/** How big the random messages get: small by default so that fuzzing stays fast. */
+/**
+ * How big the random messages get: small by default so that fuzzing stays fast. `countMax` bounds
+ * every list (runs, values in a run, entries, ack ids), `bytesMax` each client value's bytes.
+ */
 export interface Sizes {
   readonly countMax: number;
   readonly bytesMax: number;
@@ -37,17 +43,25 @@ export const ballotOf = (rng: Rng): Ballot => rng.upTo(BALLOT_MAX) as Ballot;
 export const instanceOf = (rng: Rng): Instance => rng.upTo(Number.MAX_SAFE_INTEGER) as Instance;
 const valueIdOf = (rng: Rng): ValueId => rng.upTo(VALUE_ID_MAX) as ValueId;
 
-function itemsOf(rng: Rng, s: Sizes): ClientValue[] {
-  const n = rng.below(s.countMax + 1);
-  const items: ClientValue[] = [];
-  for (let i = 0; i < n; i++) items.push({ id: valueIdOf(rng), bytes: rng.bytes(rng.below(s.bytesMax + 1)) });
-  return items;
+/**
+ * A valid run of 1..countMax values of random sizes: its first id is placed so that the run stays
+ * within one epoch, often right at an epoch's start or end (and so at the top of the id range).
+ */
+export function runOf(rng: Rng, s: Sizes): ValueRun {
+  const count = 1 + rng.below(Math.max(1, s.countMax));
+  const seq = rng.upTo(EPOCHS - 1) * EPOCH_SEQS + rng.upTo(EPOCH_SEQS - count);
+  const values = Array.from({ length: count }, () => rng.bytes(rng.upTo(s.bytesMax)));
+  return packRun(valueId(nodeOf(rng), seq), values);
+}
+
+function runsOf(rng: Rng, s: Sizes): ValueRun[] {
+  return Array.from({ length: rng.below(s.countMax + 1) }, () => runOf(rng, s));
 }
 
 export function valueOf(rng: Rng, s: Sizes): Value {
   switch (rng.below(3)) {
     case 0:
-      return { kind: 'batch', items: itemsOf(rng, s) };
+      return { kind: 'batch', runs: runsOf(rng, s) };
     case 1:
       return { kind: 'noop' };
     default:
@@ -86,10 +100,10 @@ export function messageOf(rng: Rng, type: MessageType, s: Sizes = SMALL): Messag
   const from = nodeOf(rng);
   switch (type) {
     case 'submit':
-      return { type, ring, from, values: itemsOf(rng, s) };
+      return { type, ring, from, runs: runsOf(rng, s) };
     case 'ack': {
-      const ids = Array.from({ length: rng.below(s.countMax + 1) }, () => valueIdOf(rng));
-      return { type, ring, from, ids };
+      const firsts = Array.from({ length: rng.below(s.countMax + 1) }, () => valueIdOf(rng));
+      return { type, ring, from, firsts };
     }
     case 'phase1a': {
       const ballot = ballotOf(rng);

@@ -24,14 +24,14 @@ function expectRefused(frame: Uint8Array, error: DecodeError, detail?: RegExp): 
 }
 
 describe('hostile counts in the fixed layout', () => {
-  it('an item count of 2^31 in a 40-byte submit is too-large, refused at the count', () => {
+  it('a run count of 2^31 in a 40-byte submit is too-large, refused at the count', () => {
     const frame = rawFrame(CODES.submit, padTo40(head().u32(2 ** 31)));
     expect(frame.length).toBe(40);
-    expectRefused(frame, 'too-large', /submit values count 2147483648 > 4096/);
+    expectRefused(frame, 'too-large', /submit runs count 2147483648 > 4096/);
   });
 
   it('a count within its limit but beyond the bytes left is bad-length, refused at the count', () => {
-    expectRefused(rawFrame(CODES.submit, padTo40(head().u32(4000))), 'bad-length', /count 4000 needs 48000 bytes, 20 left/);
+    expectRefused(rawFrame(CODES.submit, padTo40(head().u32(4000))), 'bad-length', /submit runs count 4000 needs 64000 bytes, 20 left/);
     expectRefused(rawFrame(CODES.ack, padTo40(head().u32(8000))), 'bad-length', /ack ids count 8000/);
     expectRefused(rawFrame(CODES.decision, padTo40(head().u32(3000))), 'bad-length', /decision entries count/);
     expectRefused(rawFrame(CODES.deliver, padTo40(head().u32(3000))), 'bad-length', /deliver entries count/);
@@ -43,11 +43,15 @@ describe('hostile counts in the fixed layout', () => {
     expectRefused(rawFrame(CODES.decision, padTo40(head().u32(u32Max))), 'too-large', /decision entries/);
     expectRefused(rawFrame(CODES.deliver, padTo40(head().u32(u32Max))), 'too-large', /deliver entries/);
     const batch = head().u64(5).u64(9).u8(0).u8(0).u8(0).u32(u32Max);
-    expectRefused(rawFrame(CODES.phase2a, padTo40(batch)), 'too-large', /batch items count/);
+    expectRefused(rawFrame(CODES.phase2a, padTo40(batch)), 'too-large', /batch runs count/);
   });
 
-  it('an item byte length beyond the frame is bad-length', () => {
-    expectRefused(rawFrame(CODES.submit, padTo40(head().u32(1).u64(3).u32(0xffff_ffff))), 'bad-length');
+  it('a run\'s packed length beyond the frame is bad-length', () => {
+    expectRefused(rawFrame(CODES.submit, padTo40(head().u32(1).u64(3).u32(1).u32(0xffff_ffff))), 'bad-length');
+  });
+
+  it('a run\'s value count above itemsPerBatchMax is bad-field, refused at the count', () => {
+    expectRefused(rawFrame(CODES.submit, padTo40(head().u32(1).u64(3).u32(0xffff_ffff))), 'bad-field', /run count 4294967295 > 4096/);
   });
 
   it('a layout longer than layoutMax, or more votes than layout entries, is bad-field', () => {
@@ -161,9 +165,15 @@ describe('hostile msgpack control bodies', () => {
     const entry = (value: unknown): Uint8Array => phase1bWith(pack([{ instance: 1, ballot: 1, value }]));
     expectRefused(rawFrame(CODES.phase1b, entry({ kind: 'bogus' })), 'bad-field', /accepted.\[0\].value.kind/);
     expectRefused(rawFrame(CODES.phase1b, entry({ kind: 'skip', slots: 2 ** 32 })), 'bad-field', /value.slots/);
-    const itemsBad = { kind: 'batch', items: [{ id: 1, bytes: 'not bytes' }] };
-    expectRefused(rawFrame(CODES.phase1b, entry(itemsBad)), 'bad-field', /items.\[0\].bytes/);
-    const tooMany = { kind: 'batch', items: Array.from({ length: 4097 }, () => ({ id: 1, bytes: new Uint8Array(0) })) };
+    const packedBad = { kind: 'batch', runs: [{ first: 1, count: 1, packed: 'not bytes' }] };
+    expectRefused(rawFrame(CODES.phase1b, entry(packedBad)), 'bad-field', /runs.\[0\].packed/);
+    const firstBad = { kind: 'batch', runs: [{ first: 2 ** 48, count: 1, packed: new Uint8Array(4) }] };
+    expectRefused(rawFrame(CODES.phase1b, entry(firstBad)), 'bad-field', /runs.\[0\].first/);
+    const countBad = { kind: 'batch', runs: [{ first: 1, count: 4097, packed: new Uint8Array(4097 * 4) }] };
+    expectRefused(rawFrame(CODES.phase1b, entry(countBad)), 'bad-field', /runs.\[0\].count/);
+    const oldShape = { kind: 'batch', items: [{ id: 1, bytes: new Uint8Array(0) }] };
+    expectRefused(rawFrame(CODES.phase1b, entry(oldShape)), 'bad-field', /value/);
+    const tooMany = { kind: 'batch', runs: Array.from({ length: 4097 }, () => ({ first: 1, count: 1, packed: new Uint8Array(4) })) };
     expectRefused(rawFrame(CODES.phase1b, entry(tooMany)), 'too-large');
   });
 

@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CODEC_LIMITS, decode, encode, encodedSize, FRAME_HEADER_BYTES } from '../../src/codec/index.ts';
 import { ErrorCode, isRingcastError } from '../../src/errors.ts';
-import type { Ballot, Instance, NodeId, RingId, ValueId } from '../../src/protocol/ids.ts';
-import type { AcceptedEntry, ClientValue, Message, Value } from '../../src/protocol/messages.ts';
+import { EPOCH_SEQS, type Ballot, type Instance, type NodeId, type RingId, type ValueId } from '../../src/protocol/ids.ts';
+import type { AcceptedEntry, Message, Value } from '../../src/protocol/messages.ts';
+import { packRun, type ValueRun } from '../../src/protocol/runs.ts';
 import { BALLOT_MAX, VALUE_ID_MAX } from './arbitrary.ts';
 import { expectSame } from './expect-same.ts';
 
@@ -12,8 +13,10 @@ const ballot = 5 as Ballot;
 const instance = 9 as Instance;
 const L = CODEC_LIMITS;
 
-const itemsOf = (n: number, bytes = 0): ClientValue[] =>
-  Array.from({ length: n }, (_, i) => ({ id: i as ValueId, bytes: new Uint8Array(bytes) }));
+/** `n` runs of one empty value each. */
+const runsOf = (n: number): ValueRun[] => Array.from({ length: n }, (_, i) => packRun(i as ValueId, [new Uint8Array(0)]));
+/** One run of `n` empty values. */
+const runOfCount = (n: number, first = 0 as ValueId): ValueRun => packRun(first, Array.from({ length: n }, () => new Uint8Array(0)));
 const noops = (n: number): AcceptedEntry[] =>
   Array.from({ length: n }, (_, i) => ({ instance: i as Instance, ballot, value: { kind: 'noop' } }));
 const phase2a = (value: Value, layoutLength = 3, votes = 0): Message => ({
@@ -40,9 +43,9 @@ const expectTooLarge = (msg: Message): void => expectEncodeError(msg, ErrorCode.
 
 /** Messages at each count limit, and the same with one more. */
 const AT_LIMIT: readonly [string, (extra: number) => Message][] = [
-  ['batch items', (x) => phase2a({ kind: 'batch', items: itemsOf(L.itemsPerBatchMax + x) })],
-  ['submit values', (x) => ({ type: 'submit', ring, from, values: itemsOf(L.itemsPerBatchMax + x) })],
-  ['ack ids', (x) => ({ type: 'ack', ring, from, ids: itemsOf(L.idsPerAckMax + x).map((i) => i.id) })],
+  ['batch runs', (x) => phase2a({ kind: 'batch', runs: runsOf(L.runsPerBatchMax + x) })],
+  ['submit runs', (x) => ({ type: 'submit', ring, from, runs: runsOf(L.runsPerBatchMax + x) })],
+  ['ack firsts', (x) => ({ type: 'ack', ring, from, firsts: Array.from({ length: L.idsPerAckMax + x }, (_, i) => i as ValueId) })],
   ['decision entries', (x) => ({ type: 'decision', ring, from, entries: noops(L.entriesPerMessageMax + x) })],
   ['deliver entries', (x) => ({ type: 'deliver', ring, from, entries: noops(L.entriesPerMessageMax + x) })],
   ['layout', (x) => phase2a({ kind: 'noop' }, L.layoutMax + x)],
@@ -71,21 +74,45 @@ describe('codec limits', () => {
     });
   }
 
+  it('values in one run: itemsPerBatchMax round-trips; one more is refused by the encoder and the decoder', () => {
+    expectRoundTrip({ type: 'submit', ring, from, runs: [runOfCount(L.itemsPerBatchMax)] });
+    expectRoundTrip(phase2a({ kind: 'batch', runs: [runOfCount(L.itemsPerBatchMax)] }));
+    const over = runOfCount(L.itemsPerBatchMax + 1);
+    expectEncodeError({ type: 'submit', ring, from, runs: [over] }, ErrorCode.ASSERTION);
+    expectEncodeError(phase2a({ kind: 'batch', runs: [over] }), ErrorCode.ASSERTION);
+    // The same run on the wire, written by hand: refused at its count, as a field out of range.
+    const atLimit = encode({ type: 'submit', ring, from, runs: [runOfCount(L.itemsPerBatchMax)] }, { checksum: false });
+    const frame = new Uint8Array(atLimit.length + 4);
+    frame.set(atLimit);
+    const view = new DataView(frame.buffer);
+    view.setUint32(4, frame.length, true); // frame length
+    const countAt = FRAME_HEADER_BYTES + 4 + 4 + 8;
+    view.setUint32(countAt, L.itemsPerBatchMax + 1, true);
+    view.setUint32(countAt + 4, (L.itemsPerBatchMax + 1) * 4, true);
+    expect(decode(frame)).toMatchObject({ ok: false, error: 'bad-field', detail: expect.stringMatching(/run count 4097 > 4096/) });
+  });
+
   it('a frame of exactly frameBytesMax round-trips; one byte more is refused', () => {
-    const overhead = FRAME_HEADER_BYTES + 4 + 4 + 12; // header, ring+from, count, item head
+    const overhead = FRAME_HEADER_BYTES + 4 + 4 + 16 + 4; // header, ring+from, count, run head, value length
     const bytes = new Uint8Array(L.frameBytesMax - overhead).fill(7);
-    const msg: Message = { type: 'submit', ring, from, values: [{ id: 1 as ValueId, bytes }] };
+    const msg: Message = { type: 'submit', ring, from, runs: [packRun(1 as ValueId, [bytes])] };
     expect(encodedSize(msg)).toBe(L.frameBytesMax);
     expectRoundTrip(msg);
-    const over: Message = { type: 'submit', ring, from, values: [{ id: 1 as ValueId, bytes: new Uint8Array(bytes.length + 1) }] };
+    const over: Message = { type: 'submit', ring, from, runs: [packRun(1 as ValueId, [new Uint8Array(bytes.length + 1)])] };
     expectTooLarge(over);
   });
 
   it('ids at the top of their ranges round-trip', () => {
     expectRoundTrip({
       type: 'deliver', ring: 0xffff as RingId, from: 0xffff as NodeId,
-      entries: [{ instance: Number.MAX_SAFE_INTEGER as Instance, ballot: BALLOT_MAX as Ballot, value: { kind: 'batch', items: [{ id: VALUE_ID_MAX as ValueId, bytes: new Uint8Array(0) }] } }],
+      entries: [{
+        instance: Number.MAX_SAFE_INTEGER as Instance, ballot: BALLOT_MAX as Ballot,
+        value: { kind: 'batch', runs: [packRun(VALUE_ID_MAX as ValueId, [new Uint8Array(0)]), runOfCount(3, (VALUE_ID_MAX - 2) as ValueId)] },
+      }],
     });
+    // A whole epoch in one run, ending at the top id.
+    expectRoundTrip({ type: 'submit', ring, from, runs: [runOfCount(L.itemsPerBatchMax, (VALUE_ID_MAX - L.itemsPerBatchMax + 1) as ValueId)] });
+    expectRoundTrip({ type: 'ack', ring, from, firsts: [VALUE_ID_MAX as ValueId, 0 as ValueId] });
     expectRoundTrip({ type: 'nack', ring, from, ballot: BALLOT_MAX as Ballot, promised: 0 as Ballot });
   });
 
@@ -100,7 +127,12 @@ describe('codec limits', () => {
       phase2a({ kind: 'noop' }, 2, 3),
       phase2a({ kind: 'skip', slots: 2 ** 32 }),
       phase2a({ kind: 'skip', slots: -1 }),
-      { type: 'ack', ring, from, ids: [(VALUE_ID_MAX + 1) as ValueId] },
+      { type: 'ack', ring, from, firsts: [(VALUE_ID_MAX + 1) as ValueId] },
+      { type: 'ack', ring, from, firsts: [-1 as ValueId] },
+      { type: 'submit', ring, from, runs: [packRun((VALUE_ID_MAX + 1) as ValueId, [new Uint8Array(0)])] },
+      { type: 'submit', ring, from, runs: [{ ...runOfCount(1), count: 1.5 }] },
+      { type: 'submit', ring, from, runs: [runOfCount(0)] },
+      phase2a({ kind: 'batch', runs: [runOfCount(2, (EPOCH_SEQS - 1) as ValueId)] }),
       { type: 'heartbeat', ring, from, ballot, decidedUpTo: Number.NaN as Instance },
       { type: 'phase1a', ring, from, ballot, instanceFrom: instance, instanceTo: -1 as Instance, fresh: false },
       { type: 'phase1b', ring, from, ballot, instanceFrom: instance, instanceTo: instance, accepted: [{ instance, ballot, value: { kind: 'bogus' } as unknown as Value }] },

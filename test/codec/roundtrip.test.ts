@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decode, decodeFrames, encode, encodedSize, encodeInto } from '../../src/codec/index.ts';
-import type { Instance, NodeId, RingId, ValueId, Ballot } from '../../src/protocol/ids.ts';
+import { EPOCH_SEQS, valueId, type Instance, type NodeId, type RingId, type ValueId, type Ballot } from '../../src/protocol/ids.ts';
 import { MESSAGE_TYPES, type Message, type Value } from '../../src/protocol/messages.ts';
+import { packRun, runsValues } from '../../src/protocol/runs.ts';
 import { BALLOT_MAX, messageOf, VALUE_ID_MAX } from './arbitrary.ts';
 import { expectSame } from './expect-same.ts';
 import { bytesEqual } from './frames.ts';
@@ -13,16 +14,26 @@ const ballot = 0x1_0007 as Ballot;
 const bytesOf = (...xs: number[]): Uint8Array => Uint8Array.from(xs);
 
 const VALUES: readonly [string, Value][] = [
-  ['empty batch', { kind: 'batch', items: [] }],
-  ['batch of one zero-length value', { kind: 'batch', items: [{ id: 1 as ValueId, bytes: bytesOf() }] }],
+  ['empty batch', { kind: 'batch', runs: [] }],
+  ['batch of one zero-length value', { kind: 'batch', runs: [packRun(1 as ValueId, [bytesOf()])] }],
   [
-    'batch of three',
+    'batch of three runs',
     {
       kind: 'batch',
-      items: [
-        { id: 0 as ValueId, bytes: bytesOf(1, 2, 3) },
-        { id: VALUE_ID_MAX as ValueId, bytes: new Uint8Array(1024).fill(0xab) },
-        { id: (2 ** 32 + 5) as ValueId, bytes: bytesOf(0) },
+      runs: [
+        packRun(0 as ValueId, [bytesOf(1, 2, 3)]),
+        packRun(VALUE_ID_MAX as ValueId, [new Uint8Array(1024).fill(0xab)]),
+        packRun((2 ** 32 + 5) as ValueId, [bytesOf(0), bytesOf(), new Uint8Array(300).fill(0xcd)]),
+      ],
+    },
+  ],
+  [
+    'runs ending and starting at an epoch boundary',
+    {
+      kind: 'batch',
+      runs: [
+        packRun(valueId(9 as NodeId, EPOCH_SEQS - 2), [bytesOf(1), bytesOf(2)]),
+        packRun(valueId(9 as NodeId, EPOCH_SEQS), [bytesOf(3)]),
       ],
     },
   ],
@@ -38,10 +49,10 @@ function everyTypeWith(value: Value): Message[] {
     { instance, ballot, value },
     { instance: 0 as Instance, ballot: BALLOT_MAX as Ballot, value },
   ];
-  const items = value.kind === 'batch' ? value.items : [];
+  const runs = value.kind === 'batch' ? value.runs : [];
   return [
-    { type: 'submit', ring, from, values: items },
-    { type: 'ack', ring, from, ids: items.map((i) => i.id) },
+    { type: 'submit', ring, from, runs },
+    { type: 'ack', ring, from, firsts: runs.map((r) => r.first) },
     { type: 'phase1a', ring, from, ballot, instanceFrom: instance, instanceTo: (instance + 64) as Instance, fresh: true },
     { type: 'phase1b', ring, from, ballot, instanceFrom: instance, instanceTo: instance, accepted },
     { type: 'nack', ring, from, ballot, promised: BALLOT_MAX as Ballot },
@@ -90,11 +101,13 @@ describe('codec round trip', () => {
     const frame = encode(everyTypeWith(VALUES[2]![1])[5]!);
     const res = decode(frame);
     if (!res.ok || res.msg.type !== 'phase2a' || res.msg.value.kind !== 'batch') throw new Error('not a batch phase2a');
-    const item = res.msg.value.items[1]!;
-    expect(item.bytes.buffer).toBe(frame.buffer);
-    expect(item.bytes[0]).toBe(0xab);
-    frame[item.bytes.byteOffset] = 0x00;
-    expect(item.bytes[0]).toBe(0x00);
+    const run = res.msg.value.runs[1]!;
+    expect(run.packed.buffer).toBe(frame.buffer);
+    const bytes = runsValues([run])[0]!.bytes;
+    expect(bytes.buffer).toBe(frame.buffer);
+    expect(bytes[0]).toBe(0xab);
+    frame[bytes.byteOffset] = 0x00;
+    expect(bytes[0]).toBe(0x00);
   });
 
   it('encodes into and decodes from the middle of a shared buffer', () => {
