@@ -4,7 +4,7 @@
  */
 import type { NodeId } from '../src/protocol/ids.ts';
 import { Learner } from '../src/protocol/learner.ts';
-import type { DeliveredInstance } from '../src/protocol/ready.ts';
+import type { DeliveredRuns } from '../src/protocol/ready.ts';
 import type { ActorModule } from '../runtime/actor/actor.ts';
 import { deliveredSize, encodeDelivered } from '../runtime/host/delivered-frame.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
@@ -17,7 +17,7 @@ const learnerActor: ActorModule = {
     const args = raw as LearnerArgs;
     const role = new Learner(args.node as NodeId, args.spec, args.protocol);
     const subscribers = new Set(args.subscribers);
-    const deliver = (items: readonly DeliveredInstance[]): void => {
+    const deliver = (items: readonly DeliveredRuns[]): void => {
       for (const d of items) {
         const size = deliveredSize(d);
         for (const s of subscribers) ctx.sendFrame(s, FrameKind.DELIVERED, size, (b, o) => encodeDelivered(d, b, o));

@@ -1,77 +1,146 @@
 /**
- * The proposer role as an actor. A PROPOSE frame (a batch of request ids and values) asks it to
- * propose values; once the value is decided it answers the sender with an ACKED frame of
- * (u32 request id, f64 value id) pairs. Requests beyond the role's in-flight limit wait in a
- * bounded queue; past that they are REFUSED (u32 request ids), and the API rejects them.
+ * The proposer role as an actor. A PROPOSE frame (request ids, then the values packed as a run's
+ * bytes) asks it to propose values: it cuts the frame into runs within the role's limits and hands
+ * them over without copying a value. Once values are decided it answers the sender with an ACKED
+ * frame of (u32 request id, f64 value id) pairs. Who asked for a value in flight is kept in two
+ * typed arrays indexed by the value's sequence number: no object or map entry per value. Requests
+ * beyond the role's in-flight limit wait in a bounded queue; past that they are REFUSED (u32
+ * request ids), and the API rejects them.
  */
-import { EPOCH_SEQS, EPOCHS, type NodeId, type ValueId } from '../src/protocol/ids.ts';
+import { EPOCH_SEQS, EPOCHS, valueIdSeq, type NodeId } from '../src/protocol/ids.ts';
 import { appendTo } from '../src/protocol/multimap.ts';
 import { Proposer } from '../src/protocol/proposer.ts';
+import { packedValid, RUN_ITEM_HEAD_BYTES } from '../src/protocol/runs.ts';
 import type { ActorModule } from '../runtime/actor/actor.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
-import { decodeProposeFrame } from '../runtime/host/propose-frame.ts';
+import { decodeProposeFrame, type ProposeFrame } from '../runtime/host/propose-frame.ts';
 import { bindRole } from './role-binding.ts';
 import type { ProposerArgs } from './role-args.ts';
 
 /** Requests waiting for room in the proposer's in-flight window. */
 export const PROPOSER_WAITING_MAX = 65_536;
 
-interface Request {
+/** Consecutive requests of one frame, proposed together as one run. */
+interface Chunk {
   readonly src: number;
-  readonly id: number;
+  readonly frame: ProposeFrame;
+  /** Index of the chunk's first request in the frame. */
+  readonly from: number;
+  readonly count: number;
+  readonly packed: Uint8Array;
 }
 
 const proposerActor: ActorModule = {
   kind: 'ringcast-actor',
   create(ctx, raw) {
     const args = raw as ProposerArgs;
+    const opts = args.protocol;
     // A new incarnation starts in the epoch after the last one used (see ids.ts): its value ids
     // never repeat those of a previous life, whose values may still be decided.
     const epochWord = new Int32Array(args.epochWord);
     const epoch = (Atomics.load(epochWord, 0) + 1) % EPOCHS;
     Atomics.store(epochWord, 0, epoch);
-    const role = new Proposer(args.node as NodeId, args.spec, args.protocol, epoch * EPOCH_SEQS);
-    const owners = new Map<ValueId, Request>();
-    const waiting: { req: Request; bytes: Uint8Array }[] = [];
+    const role = new Proposer(args.node as NodeId, args.spec, opts, epoch * EPOCH_SEQS);
+    // Values in flight never exceed proposerValuesInFlightMax, so sequence numbers modulo a
+    // power of two at least that large name them without collisions (2^32 is a multiple of it).
+    const slots = 2 ** Math.ceil(Math.log2(Math.max(2, opts.proposerValuesInFlightMax)));
+    const mask = slots - 1;
+    const slotSrc = new Int32Array(slots);
+    const slotRequest = new Uint32Array(slots);
+    const runValuesMax = Math.min(opts.batchValuesMax, opts.proposerValuesInFlightMax);
+    const waiting: Chunk[] = [];
     let waitingHead = 0;
+    let waitingValues = 0;
     const refused = new Map<number, number[]>();
-    const acked = new Map<number, { id: number; value: ValueId }[]>();
+    /** Per requester: request id, value id, request id, value id, … */
+    const acked = new Map<number, number[]>();
     let malformed = 0;
+    let tooLarge = 0;
 
-    const tryPropose = (req: Request, bytes: Uint8Array): boolean => {
-      const id = role.propose(bytes);
-      if (id === null) return false;
-      owners.set(id, req);
+    const tryPropose = (c: Chunk): boolean => {
+      const first = role.proposeRun(c.packed, c.count);
+      if (first === null) return false;
+      const seq = valueIdSeq(first);
+      for (let k = 0; k < c.count; k++) {
+        const slot = (seq + k) & mask;
+        slotSrc[slot] = c.src;
+        slotRequest[slot] = c.frame.ids.getUint32(4 * (c.from + k), true);
+      }
       return true;
+    };
+    const refuse = (src: number, frame: ProposeFrame, from: number, to: number): void => {
+      for (let k = from; k < to; k++) appendTo(refused, src, frame.ids.getUint32(4 * k, true));
+    };
+    const admit = (c: Chunk): void => {
+      if (waitingHead === waiting.length && tryPropose(c)) return;
+      if (waitingValues + c.count > PROPOSER_WAITING_MAX) return refuse(c.src, c.frame, c.from, c.from + c.count);
+      waiting.push(c);
+      waitingValues += c.count;
     };
     const admitWaiting = (): void => {
       while (waitingHead < waiting.length) {
-        const w = waiting[waitingHead] as { req: Request; bytes: Uint8Array };
-        if (!tryPropose(w.req, w.bytes)) break;
+        const c = waiting[waitingHead] as Chunk;
+        if (!tryPropose(c)) break;
         waitingHead++;
+        waitingValues -= c.count;
       }
       if (waitingHead === waiting.length) waiting.length = waitingHead = 0;
     };
+    /** Cuts a frame into runs of at most runValuesMax values and submitBytesMax bytes. */
+    const onPropose = (src: number, bytes: Uint8Array, offset: number, length: number): void => {
+      const frame = decodeProposeFrame(bytes, offset, length);
+      if (frame === null) return void malformed++;
+      const p = frame.packed;
+      if (!packedValid(p, frame.count)) {
+        malformed++;
+        return refuse(src, frame, 0, frame.count);
+      }
+      const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
+      let start = 0;
+      let from = 0;
+      let valueBytes = 0;
+      let o = 0;
+      const cut = (k: number): void => {
+        if (k > from) admit({ src, frame, from, count: k - from, packed: p.subarray(start, o) });
+        start = o;
+        from = k;
+        valueBytes = 0;
+      };
+      for (let k = 0; k < frame.count; k++) {
+        const len = view.getUint32(o, true);
+        if (len > opts.submitBytesMax) {
+          // The API refuses these before they are sent; one that comes anyway is refused here.
+          cut(k);
+          tooLarge++;
+          refuse(src, frame, k, k + 1);
+          o += RUN_ITEM_HEAD_BYTES + len;
+          start = o;
+          from = k + 1;
+          continue;
+        }
+        if (k - from >= runValuesMax || valueBytes + len > opts.submitBytesMax) cut(k);
+        valueBytes += len;
+        o += RUN_ITEM_HEAD_BYTES + len;
+      }
+      cut(frame.count);
+    };
     const binding = bindRole(ctx, args.spec.ring, role, {
-      delivered(ids) {
-        for (const v of ids) {
-          const req = owners.get(v);
-          if (req === undefined) continue;
-          owners.delete(v);
-          appendTo(acked, req.src, { id: req.id, value: v });
+      delivered(runs) {
+        for (const r of runs) {
+          const seq = valueIdSeq(r.first);
+          for (let k = 0; k < r.count; k++) {
+            const slot = (seq + k) & mask;
+            const src = slotSrc[slot] as number;
+            let list = acked.get(src);
+            if (list === undefined) acked.set(src, (list = []));
+            list.push(slotRequest[slot] as number, r.first + k);
+          }
         }
       },
       onOtherFrame(kind, src, bytes, offset, length) {
-        if (kind !== FrameKind.PROPOSE) return;
-        const ok = decodeProposeFrame(bytes, offset, length, (id, value) => {
-          const req = { src, id };
-          if (waiting.length - waitingHead === 0 && tryPropose(req, value)) return;
-          if (waiting.length - waitingHead >= PROPOSER_WAITING_MAX) appendTo(refused, src, id);
-          else waiting.push({ req, bytes: value });
-        });
-        if (!ok) malformed++;
+        if (kind === FrameKind.PROPOSE) onPropose(src, bytes, offset, length);
       },
-      status: () => ({ role: 'proposer', inflight: role.valuesInFlight, waiting: waiting.length - waitingHead, malformed, ...role.stats }),
+      status: () => ({ role: 'proposer', inflight: role.valuesInFlight, waiting: waitingValues, malformed, tooLarge, ...role.stats }),
     });
     return {
       ...binding,
@@ -80,13 +149,14 @@ const proposerActor: ActorModule = {
         if (role.epoch !== Atomics.load(epochWord, 0)) Atomics.store(epochWord, 0, role.epoch);
         binding.flush?.();
         for (const [to, list] of acked) {
-          ctx.sendFrame(to, FrameKind.ACKED, list.length * 12, (b, o) => {
-            const view = new DataView(b.buffer, b.byteOffset + o, list.length * 12);
-            list.forEach((a, k) => {
-              view.setUint32(k * 12, a.id, true);
-              view.setFloat64(k * 12 + 4, a.value, true);
-            });
-            return list.length * 12;
+          const bytes = (list.length / 2) * 12;
+          ctx.sendFrame(to, FrameKind.ACKED, bytes, (b, o) => {
+            const view = new DataView(b.buffer, b.byteOffset + o, bytes);
+            for (let k = 0; k < list.length; k += 2) {
+              view.setUint32(k * 6, list[k] as number, true);
+              view.setFloat64(k * 6 + 4, list[k + 1] as number, true);
+            }
+            return bytes;
           });
         }
         acked.clear();

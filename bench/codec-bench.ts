@@ -8,25 +8,23 @@
  */
 import { decode, encodedSize, encodeInto } from '../src/codec/index.ts';
 import type { Ballot, Instance, NodeId, RingId, ValueId } from '../src/protocol/ids.ts';
-import type { ClientValue, Message } from '../src/protocol/messages.ts';
+import type { Message } from '../src/protocol/messages.ts';
+import { packRun } from '../src/protocol/runs.ts';
 
 const SAMPLE_OPS = 2_000;
 const secondsPerCase = Number(process.argv[2] ?? 1);
 
-const item = (i: number, bytes: number): ClientValue => ({
-  id: (2 ** 32 + i) as ValueId,
-  bytes: new Uint8Array(bytes).fill(i),
-});
-const phase2a = (items: ClientValue[]): Message => ({
+/** One run of `count` values of `bytes` bytes each. */
+const phase2a = (count: number, bytes: number): Message => ({
   type: 'phase2a', ring: 1 as RingId, from: 1 as NodeId, ballot: (7 * 65536 + 1) as Ballot,
   instance: 123_456 as Instance, layout: [1, 2, 3] as NodeId[], votes: 1,
-  value: { kind: 'batch', items },
+  value: { kind: 'batch', runs: [packRun(2 ** 32 as ValueId, Array.from({ length: count }, (_, i) => new Uint8Array(bytes).fill(i)))] },
 });
 
 const CASES: readonly [string, Message][] = [
   ['phase2b (33 B)', { type: 'phase2b', ring: 1 as RingId, from: 2 as NodeId, ballot: 65537 as Ballot, instance: 9 as Instance, votes: 2 }],
-  ['phase2a, 1 x 1 KB', phase2a([item(1, 1024)])],
-  ['phase2a, 8 x 1 KB', phase2a(Array.from({ length: 8 }, (_, i) => item(i, 1024)))],
+  ['phase2a, 1 x 1 KB', phase2a(1, 1024)],
+  ['phase2a, 8 x 1 KB', phase2a(8, 1024)],
   ['heartbeat (msgpack)', { type: 'heartbeat', ring: 1 as RingId, from: 2 as NodeId, ballot: 65537 as Ballot, decidedUpTo: 99 as Instance }],
 ];
 

@@ -13,6 +13,7 @@ export const ErrorCode = {
   ACTOR_UNKNOWN: 'RINGCAST_ERR_ACTOR_UNKNOWN',
   SUPERVISOR_GAVE_UP: 'RINGCAST_ERR_SUPERVISOR_GAVE_UP',
   TIMEOUT: 'RINGCAST_ERR_TIMEOUT',
+  INVALID_ARGUMENT: 'RINGCAST_ERR_INVALID_ARGUMENT',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 

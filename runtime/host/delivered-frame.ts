@@ -1,40 +1,44 @@
 /**
  * A learner's delivered instance as a frame payload, little-endian:
- *   u16 ring | f64 instance | u32 slots | u32 count | count × (f64 value id | u32 length | bytes)
+ *   u16 ring | f64 instance | u32 slots | u32 runs | runs × (f64 first id | u32 values | u32 packed length | packed)
+ * The learner copies each run's packed values with one call (protocol/runs.ts); the receiver
+ * copies the frame once and hands out views into that copy.
  */
 import type { Instance, RingId, ValueId } from '../../src/protocol/ids.ts';
 import type { ClientValue } from '../../src/protocol/messages.ts';
-import type { DeliveredInstance } from '../../src/protocol/ready.ts';
+import type { DeliveredInstance, DeliveredRuns } from '../../src/protocol/ready.ts';
+import { RUN_ITEM_HEAD_BYTES } from '../../src/protocol/runs.ts';
 
 const HEAD = 2 + 8 + 4 + 4;
-const ITEM = 8 + 4;
+const RUN_HEAD = 8 + 4 + 4;
 
-export function deliveredSize(d: DeliveredInstance): number {
+export function deliveredSize(d: DeliveredRuns): number {
   let n = HEAD;
-  for (const v of d.values) n += ITEM + v.bytes.length;
+  for (const r of d.runs) n += RUN_HEAD + r.packed.length;
   return n;
 }
 
-export function encodeDelivered(d: DeliveredInstance, bytes: Uint8Array, offset: number): number {
+export function encodeDelivered(d: DeliveredRuns, bytes: Uint8Array, offset: number): number {
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   let o = offset;
   view.setUint16(o, d.ring, true);
   view.setFloat64(o + 2, d.instance, true);
   view.setUint32(o + 10, d.slots, true);
-  view.setUint32(o + 14, d.values.length, true);
+  view.setUint32(o + 14, d.runs.length, true);
   o += HEAD;
-  for (const v of d.values) {
-    view.setFloat64(o, v.id, true);
-    view.setUint32(o + 8, v.bytes.length, true);
-    bytes.set(v.bytes, o + ITEM);
-    o += ITEM + v.bytes.length;
+  for (const r of d.runs) {
+    view.setFloat64(o, r.first, true);
+    view.setUint32(o + 8, r.count, true);
+    view.setUint32(o + 12, r.packed.length, true);
+    bytes.set(r.packed, o + RUN_HEAD);
+    o += RUN_HEAD + r.packed.length;
   }
   return o - offset;
 }
 
 /**
- * Decodes; with `copy`, the frame is copied once and the values are views into that copy (they
- * outlive the ring slot), else views into `bytes`. Null if malformed.
+ * Decodes into values; with `copy`, the frame is copied once and the values are views into that
+ * copy (they outlive the ring slot), else views into `src`. Null if malformed.
  */
 export function decodeDelivered(src: Uint8Array, srcOffset: number, length: number, copy: boolean): DeliveredInstance | null {
   if (length < HEAD) return null;
@@ -42,18 +46,26 @@ export function decodeDelivered(src: Uint8Array, srcOffset: number, length: numb
   const offset = copy ? 0 : srcOffset;
   const view = new DataView(bytes.buffer, bytes.byteOffset);
   const end = offset + length;
-  const count = view.getUint32(offset + 14, true);
-  if (count > (length - HEAD) / ITEM) return null;
+  const runs = view.getUint32(offset + 14, true);
+  if (runs > (length - HEAD) / RUN_HEAD) return null;
   const values: ClientValue[] = [];
   let o = offset + HEAD;
-  for (let k = 0; k < count; k++) {
-    if (o + ITEM > end) return null;
-    const id = view.getFloat64(o, true) as ValueId;
-    const len = view.getUint32(o + 8, true);
-    if (o + ITEM + len > end) return null;
-    const b = bytes.subarray(o + ITEM, o + ITEM + len);
-    values.push({ id, bytes: b });
-    o += ITEM + len;
+  for (let k = 0; k < runs; k++) {
+    if (o + RUN_HEAD > end) return null;
+    const first = view.getFloat64(o, true);
+    const count = view.getUint32(o + 8, true);
+    const runEnd = o + RUN_HEAD + view.getUint32(o + 12, true);
+    if (runEnd > end) return null;
+    o += RUN_HEAD;
+    for (let j = 0; j < count; j++) {
+      if (o + RUN_ITEM_HEAD_BYTES > runEnd) return null;
+      const len = view.getUint32(o, true);
+      o += RUN_ITEM_HEAD_BYTES;
+      if (o + len > runEnd) return null;
+      values.push({ id: (first + j) as ValueId, bytes: bytes.subarray(o, o + len) });
+      o += len;
+    }
+    if (o !== runEnd) return null;
   }
   return {
     ring: view.getUint16(offset, true) as RingId,

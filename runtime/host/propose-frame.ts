@@ -1,53 +1,49 @@
 /**
  * A batch of propose requests in one frame (API -> proposer), little-endian:
- *   u32 count | count × (u32 request id | u32 length | bytes)
- * One frame per flush instead of one per value: the per-frame work dominated the proposer's time.
+ *   u32 count | count × u32 request id | count × (u32 length | bytes)
+ * The values after the ids are laid out as a run's packed bytes (protocol/runs.ts), so that the
+ * proposer turns a frame into runs without a copy or an object per value. One frame per flush
+ * instead of one per value: the per-frame work dominated the proposer's time.
  */
+import { RUN_ITEM_HEAD_BYTES } from '../../src/protocol/runs.ts';
+
 export const PROPOSE_FRAME_BYTES_TARGET = 256 * 1024;
-const ITEM_HEAD = 8;
 
-export interface ProposeRequest {
-  readonly id: number;
-  readonly bytes: Uint8Array;
-}
-
-export function proposeFrameSize(requests: readonly ProposeRequest[]): number {
-  let n = 4;
-  for (const r of requests) n += ITEM_HEAD + r.bytes.length;
+export function proposeFrameSize(values: readonly Uint8Array[], from: number, to: number): number {
+  let n = 4 + 4 * (to - from);
+  for (let k = from; k < to; k++) n += RUN_ITEM_HEAD_BYTES + (values[k] as Uint8Array).length;
   return n;
 }
 
-export function encodeProposeFrame(requests: readonly ProposeRequest[], b: Uint8Array, o: number): number {
+/** Writes requests `from` … `to - 1` of the parallel lists `ids` and `values`. */
+export function encodeProposeFrame(ids: readonly number[], values: readonly Uint8Array[], from: number, to: number, b: Uint8Array, o: number): number {
   const view = new DataView(b.buffer, b.byteOffset);
-  view.setUint32(o, requests.length, true);
+  view.setUint32(o, to - from, true);
   let p = o + 4;
-  for (const r of requests) {
-    view.setUint32(p, r.id, true);
-    view.setUint32(p + 4, r.bytes.length, true);
-    b.set(r.bytes, p + ITEM_HEAD);
-    p += ITEM_HEAD + r.bytes.length;
+  for (let k = from; k < to; k++, p += 4) view.setUint32(p, ids[k] as number, true);
+  for (let k = from; k < to; k++) {
+    const v = values[k] as Uint8Array;
+    view.setUint32(p, v.length, true);
+    b.set(v, p + RUN_ITEM_HEAD_BYTES);
+    p += RUN_ITEM_HEAD_BYTES + v.length;
   }
   return p - o;
 }
 
-/**
- * Calls `each` per request with its value, a view into one copy of the whole frame (one copy per
- * frame, not one per value: the frame's memory goes once no value is held any more). False if the
- * frame is malformed.
- */
-export function decodeProposeFrame(src: Uint8Array, offset: number, length: number, each: (id: number, bytes: Uint8Array) => void): boolean {
-  if (length < 4) return false;
+/** A decoded frame: request ids and the packed values, in one copy of the frame. */
+export interface ProposeFrame {
+  readonly count: number;
+  /** Request id of the k-th value: `ids.getUint32(4 * k, true)`. */
+  readonly ids: DataView;
+  /** count × (u32 length | bytes). */
+  readonly packed: Uint8Array;
+}
+
+/** Copies the frame once (it outlives the ring slot); null if malformed. */
+export function decodeProposeFrame(src: Uint8Array, offset: number, length: number): ProposeFrame | null {
+  if (length < 4) return null;
   const b = src.slice(offset, offset + length);
-  const view = new DataView(b.buffer);
-  const count = view.getUint32(0, true);
-  let p = 4;
-  for (let k = 0; k < count; k++) {
-    if (p + ITEM_HEAD > length) return false;
-    const id = view.getUint32(p, true);
-    const len = view.getUint32(p + 4, true);
-    if (p + ITEM_HEAD + len > length) return false;
-    each(id, b.subarray(p + ITEM_HEAD, p + ITEM_HEAD + len));
-    p += ITEM_HEAD + len;
-  }
-  return true;
+  const count = new DataView(b.buffer).getUint32(0, true);
+  if (4 + 4 * count > length) return null;
+  return { count, ids: new DataView(b.buffer, 4, 4 * count), packed: b.subarray(4 + 4 * count) };
 }

@@ -11,7 +11,7 @@ import type { DeliveredInstance } from '../../src/protocol/ready.ts';
 import { decodeDelivered } from '../host/delivered-frame.ts';
 import { FrameKind } from '../host/envelope.ts';
 import type { PostOffice } from '../host/post-office.ts';
-import { PROPOSE_FRAME_BYTES_TARGET, encodeProposeFrame, proposeFrameSize, type ProposeRequest } from '../host/propose-frame.ts';
+import { PROPOSE_FRAME_BYTES_TARGET, encodeProposeFrame, proposeFrameSize } from '../host/propose-frame.ts';
 import { API_ADDRESS } from './node-plan.ts';
 
 interface PendingPropose {
@@ -30,8 +30,8 @@ export class ApiEndpoint {
   private readonly pending = new Map<number, PendingPropose>();
   private readonly outstanding = new Map<number, number>();
   private readonly subscriptions = new Map<number, Subscription>();
-  /** Requests gathered since the last flush, per proposer: sent as one frame. */
-  private readonly unsent = new Map<number, ProposeRequest[]>();
+  /** Requests gathered since the last flush, per proposer (request ids and values): sent as one frame. */
+  private readonly unsent = new Map<number, { ids: number[]; values: Uint8Array[] }>();
   private nextRequest = 1;
   private open = true;
   private flushQueued = false;
@@ -45,8 +45,13 @@ export class ApiEndpoint {
     this.pumping = this.pump();
   }
 
-  propose(proposer: number, bytes: Uint8Array): Promise<ValueId> {
+  /** Proposes `bytes` (at most `bytesMax` long, the ring's submitBytesMax) through `proposer`. */
+  propose(proposer: number, bytes: Uint8Array, bytesMax: number): Promise<ValueId> {
     if (!this.open) return Promise.reject(new RingcastError(ErrorCode.CLOSED, 'the node is closed'));
+    if (!(bytes instanceof Uint8Array)) return Promise.reject(new RingcastError(ErrorCode.INVALID_ARGUMENT, 'propose() takes a Uint8Array'));
+    if (bytes.length > bytesMax) {
+      return Promise.reject(new RingcastError(ErrorCode.VALUE_TOO_LARGE, `value of ${bytes.length} bytes exceeds the ring's submitBytesMax (${bytesMax})`));
+    }
     const n = this.outstanding.get(proposer) ?? 0;
     if (n >= this.outstandingMax) {
       return Promise.reject(new RingcastError(ErrorCode.PROPOSER_FULL, `${n} proposals outstanding at proposer ${proposer} (proposeOutstandingMax)`));
@@ -54,8 +59,11 @@ export class ApiEndpoint {
     const id = this.nextRequest;
     this.nextRequest = (this.nextRequest % 0xffff_fffe) + 1;
     const list = this.unsent.get(proposer);
-    if (list === undefined) this.unsent.set(proposer, [{ id, bytes }]);
-    else list.push({ id, bytes });
+    if (list === undefined) this.unsent.set(proposer, { ids: [id], values: [bytes] });
+    else {
+      list.ids.push(id);
+      list.values.push(bytes);
+    }
     this.stats.proposed++;
     this.outstanding.set(proposer, n + 1);
     this.scheduleFlush();
@@ -125,17 +133,17 @@ export class ApiEndpoint {
   }
 
   private sendProposals(): void {
-    for (const [proposer, requests] of this.unsent) {
+    for (const [proposer, { ids, values }] of this.unsent) {
       let start = 0;
-      while (start < requests.length) {
+      while (start < ids.length) {
         let end = start;
         let bytes = 4;
-        while (end < requests.length && (end === start || bytes < PROPOSE_FRAME_BYTES_TARGET)) bytes += 8 + (requests[end++] as ProposeRequest).bytes.length;
-        const batch = requests.slice(start, end);
-        const sent = this.po.send(proposer, API_ADDRESS, FrameKind.PROPOSE, proposeFrameSize(batch), (b, o) => encodeProposeFrame(batch, b, o));
+        while (end < ids.length && (end === start || bytes < PROPOSE_FRAME_BYTES_TARGET)) bytes += 8 + (values[end++] as Uint8Array).length;
+        const from = start;
+        const sent = this.po.send(proposer, API_ADDRESS, FrameKind.PROPOSE, proposeFrameSize(values, from, end), (b, o) => encodeProposeFrame(ids, values, from, end, b, o));
         if (!sent) {
           const err = new RingcastError(ErrorCode.MAILBOX_FULL, `mailbox to proposer ${proposer} is full`);
-          for (const r of batch) this.settle(r.id, null, err);
+          for (let k = from; k < end; k++) this.settle(ids[k] as number, null, err);
         }
         start = end;
       }

@@ -148,9 +148,11 @@ export class RingcastNode {
 
   /** The `index`-th proposer of the ring that runs in this process. */
   proposer(ring: number, index = 0): ProposerHandle {
-    const address = this.plan.rings.find((r) => r.spec.ring === ring)?.proposers.filter((p) => this.isLocal(p))[index];
-    if (address === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `ring ${ring} has no proposer ${index}`);
-    return { address, propose: (bytes) => this.api.propose(address, bytes) };
+    const planned = this.plan.rings.find((r) => r.spec.ring === ring);
+    const address = planned?.proposers.filter((p) => this.isLocal(p))[index];
+    if (planned === undefined || address === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `ring ${ring} has no proposer ${index}`);
+    const bytesMax = planned.options.protocol.submitBytesMax;
+    return { address, propose: (bytes) => this.api.propose(address, bytes, bytesMax) };
   }
 
   /** The `index`-th learner of the ring that runs in this process. */

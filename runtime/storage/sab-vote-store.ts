@@ -13,16 +13,18 @@
  *
  * Record: u32 tag | u32 body bytes | body, padded to 8 bytes. Tag FRAME: the body is a codec frame
  * (decisions, and votes for noop and skip values). Tag BATCH_VOTE: a vote for a batch, written
- * straight into the buffer without a codec frame: f64 instance | f64 ballot | u32 items | u32 0,
- * then per item f64 id | u32 length | u32 pad | pad bytes | value bytes. The pad puts the value
- * bytes at the same address modulo 8 as the source's, the one case in which V8 copies into shared
+ * straight into the buffer without a codec frame: f64 instance | f64 ballot | u32 runs | u32 0,
+ * then per run (protocol/runs.ts) f64 first id | u32 values | u32 packed length | u32 pad | u32 0 |
+ * pad bytes | packed bytes, one copy per run. The pad puts the packed bytes at the same address
+ * modulo 8 as the source's, the one case in which V8 copies into shared
  * memory at full speed (see PostOffice.compose); encoding a frame on the heap and copying it in
  * cost two copies of every value, and direct unaligned writes into shared memory cost four times more.
  */
 import { decode, encodedSize, encodeInto } from '../../src/codec/index.ts';
 import { AssertionError } from '../../src/errors.ts';
 import type { Ballot, Instance, NodeId, RingId, ValueId } from '../../src/protocol/ids.ts';
-import type { AcceptedEntry, ClientValue, DecisionEntry, Message } from '../../src/protocol/messages.ts';
+import type { AcceptedEntry, DecisionEntry, Message } from '../../src/protocol/messages.ts';
+import type { ValueRun } from '../../src/protocol/runs.ts';
 import type { AcceptorState } from '../../src/protocol/acceptor.ts';
 
 const HEADER_BYTES = 64;
@@ -34,7 +36,7 @@ const TAG_FRAME = 1;
 const TAG_BATCH_VOTE = 2;
 const RECORD_HEAD = 8;
 const VOTE_HEAD = 24;
-const ITEM_HEAD = 16;
+const RUN_HEAD = 24;
 
 export class SabVoteStore {
   readonly sab: SharedArrayBuffer;
@@ -123,7 +125,7 @@ export class SabVoteStore {
   private writeAll(segment: number, offset: number, accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[]): number {
     let o = offset;
     for (const e of accepted) {
-      const written = e.value.kind === 'batch' ? this.writeBatchVote(segment, o, e.instance, e.ballot, e.value.items) : this.writeFrame(segment, o, { type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: [e] });
+      const written = e.value.kind === 'batch' ? this.writeBatchVote(segment, o, e.instance, e.ballot, e.value.runs) : this.writeFrame(segment, o, { type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: [e] });
       if (written < 0) return -1;
       o += written;
     }
@@ -137,21 +139,23 @@ export class SabVoteStore {
   }
 
   /** A vote for a batch, value bytes copied straight in at their source's alignment; -1 when it does not fit. */
-  private writeBatchVote(segment: number, offset: number, instance: number, ballot: number, items: readonly ClientValue[]): number {
+  private writeBatchVote(segment: number, offset: number, instance: number, ballot: number, runs: readonly ValueRun[]): number {
     const base = this.segmentStart(segment);
     const limit = base + this.segmentBytes;
     const start = base + offset;
     const v = this.view;
     let p = start + RECORD_HEAD + VOTE_HEAD;
     if (p > limit) return -1;
-    for (const item of items) {
-      const b = item.bytes;
-      const pad = (b.byteOffset - (p + ITEM_HEAD)) & 7;
-      const at = p + ITEM_HEAD + pad;
+    for (const r of runs) {
+      const b = r.packed;
+      const pad = (b.byteOffset - (p + RUN_HEAD)) & 7;
+      const at = p + RUN_HEAD + pad;
       if (at + b.length > limit) return -1;
-      v.setFloat64(p, item.id, true);
-      v.setUint32(p + 8, b.length, true);
-      v.setUint32(p + 12, pad, true);
+      v.setFloat64(p, r.first, true);
+      v.setUint32(p + 8, r.count, true);
+      v.setUint32(p + 12, b.length, true);
+      v.setUint32(p + 16, pad, true);
+      v.setUint32(p + 20, 0, true);
       this.bytes.set(b, at);
       p = at + b.length;
     }
@@ -161,7 +165,7 @@ export class SabVoteStore {
     v.setUint32(start + 4, body, true);
     v.setFloat64(start + RECORD_HEAD, instance, true);
     v.setFloat64(start + RECORD_HEAD + 8, ballot, true);
-    v.setUint32(start + RECORD_HEAD + 16, items.length, true);
+    v.setUint32(start + RECORD_HEAD + 16, runs.length, true);
     v.setUint32(start + RECORD_HEAD + 20, 0, true);
     return RECORD_HEAD + align8(body);
   }
@@ -171,18 +175,19 @@ export class SabVoteStore {
     const instance = v.getFloat64(from, true) as Instance;
     const ballot = v.getFloat64(from + 8, true) as Ballot;
     const count = v.getUint32(from + 16, true);
-    const items: ClientValue[] = [];
+    const runs: ValueRun[] = [];
     let p = from + VOTE_HEAD;
     for (let k = 0; k < count; k++) {
-      if (p + ITEM_HEAD > end) throw new AssertionError(`vote store corrupt: vote for instance ${instance} cut short`);
-      const id = v.getFloat64(p, true) as ValueId;
-      const length = v.getUint32(p + 8, true);
-      const at = p + ITEM_HEAD + v.getUint32(p + 12, true);
+      if (p + RUN_HEAD > end) throw new AssertionError(`vote store corrupt: vote for instance ${instance} cut short`);
+      const first = v.getFloat64(p, true) as ValueId;
+      const values = v.getUint32(p + 8, true);
+      const length = v.getUint32(p + 12, true);
+      const at = p + RUN_HEAD + v.getUint32(p + 16, true);
       if (at + length > end) throw new AssertionError(`vote store corrupt: vote for instance ${instance} cut short`);
-      items.push({ id, bytes: this.bytes.slice(at, at + length) });
+      runs.push({ first, count: values, packed: this.bytes.slice(at, at + length) });
       p = at + length;
     }
-    return { instance, ballot, value: { kind: 'batch', items } };
+    return { instance, ballot, value: { kind: 'batch', runs } };
   }
 
   /**
@@ -208,5 +213,5 @@ const DECISIONS_PER_RECORD = 256;
 
 function copyEntry(e: AcceptedEntry): AcceptedEntry {
   if (e.value.kind !== 'batch') return e;
-  return { ...e, value: { kind: 'batch', items: e.value.items.map((i) => ({ id: i.id, bytes: i.bytes.slice() })) } };
+  return { ...e, value: { kind: 'batch', runs: e.value.runs.map((r) => ({ first: r.first, count: r.count, packed: r.packed.slice() })) } };
 }

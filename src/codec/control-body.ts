@@ -20,7 +20,7 @@ import { decodeFailure, type DecodeFailure } from './decode-result.ts';
 import { CODEC_LIMITS } from './limits.ts';
 import { msgpackScan, type MsgpackScanLimits } from './msgpack-scan.ts';
 
-const ARRAY_LENGTH_MAX = Math.max(CODEC_LIMITS.entriesPerMessageMax, CODEC_LIMITS.itemsPerBatchMax);
+const ARRAY_LENGTH_MAX = Math.max(CODEC_LIMITS.entriesPerMessageMax, CODEC_LIMITS.runsPerBatchMax);
 const SCAN_LIMITS: MsgpackScanLimits = Object.freeze({
   depthMax: CODEC_LIMITS.msgpackDepthMax,
   arrayLengthMax: ARRAY_LENGTH_MAX,
@@ -95,7 +95,7 @@ function entryOf(e: AcceptedEntry): AcceptedEntry {
 function valueOf(v: Value): Value {
   switch (v.kind) {
     case 'batch':
-      return { kind: 'batch', items: v.items.map((item) => ({ id: item.id, bytes: item.bytes })) };
+      return { kind: 'batch', runs: v.runs.map((r) => ({ first: r.first, count: r.count, packed: r.packed })) };
     case 'noop':
       return { kind: 'noop' };
     case 'skip':

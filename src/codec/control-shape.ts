@@ -7,7 +7,6 @@
 import { isBallot, isInstance, isNodeId, isRingId, isValueId } from '../protocol/ids.ts';
 import type {
   AcceptedEntry,
-  ClientValue,
   Heartbeat,
   Nack,
   Phase1A,
@@ -15,6 +14,7 @@ import type {
   Repair,
   Value,
 } from '../protocol/messages.ts';
+import { packedValid, runIdsValid, type ValueRun } from '../protocol/runs.ts';
 import type { DecodeError } from './decode-result.ts';
 import { CODEC_LIMITS } from './limits.ts';
 
@@ -73,10 +73,17 @@ function arrayOf<T>(check: Check<T>, max: number): Check<readonly T[]> {
   };
 }
 
-const isClientValue: Check<ClientValue> = mapOf<ClientValue>({ id: isValueId, bytes: isBytes });
-const isBatch = mapOf<{ kind: 'batch'; items: readonly ClientValue[] }>({
+const isRunCount = (x: unknown): x is number => typeof x === 'number' && Number.isInteger(x) && x >= 1 && x <= CODEC_LIMITS.itemsPerBatchMax;
+const isRunFields = mapOf<ValueRun>({ first: isValueId, count: isRunCount, packed: isBytes });
+function isRun(x: unknown, f: ShapeFailure): x is ValueRun {
+  if (!isRunFields(x, f)) return false;
+  if (!runIdsValid(x.first, x.count)) return f.at('count', `run of ${x.count} is empty or crosses an epoch`);
+  if (!packedValid(x.packed, x.count)) return f.at('packed', `not ${x.count} length-prefixed values`);
+  return true;
+}
+const isBatch = mapOf<{ kind: 'batch'; runs: readonly ValueRun[] }>({
   kind: (x): x is 'batch' => x === 'batch',
-  items: arrayOf(isClientValue, CODEC_LIMITS.itemsPerBatchMax),
+  runs: arrayOf(isRun, CODEC_LIMITS.runsPerBatchMax),
 });
 const isNoop = mapOf<{ kind: 'noop' }>({ kind: (x): x is 'noop' => x === 'noop' });
 const isSkip = mapOf<{ kind: 'skip'; slots: number }>({

@@ -5,6 +5,7 @@
  */
 import { AssertionError, ErrorCode, RingcastError } from '../errors.ts';
 import { isBallot, isInstance, isNodeId, isRingId, isValueId } from '../protocol/ids.ts';
+import { runIdsValid } from '../protocol/runs.ts';
 import { CODEC_LIMITS } from './limits.ts';
 
 function refuse(field: string, value: unknown): never {
@@ -25,6 +26,10 @@ export function checkInstance(n: number, field: string): void {
 }
 export function checkValueId(n: number): void {
   if (!isValueId(n)) refuse('value id', n);
+}
+export function checkRunIds(first: number, count: number): void {
+  if (!isValueId(first)) refuse('run first id', first);
+  if (!runIdsValid(first, count)) refuse('run count (empty, or crossing an epoch)', count);
 }
 export function checkUint(n: number, max: number, field: string): void {
   if (!(Number.isInteger(n) && n >= 0 && n <= max)) refuse(field, n);

@@ -18,17 +18,17 @@ import {
 } from '../protocol/ids.ts';
 import type {
   AcceptedEntry,
-  ClientValue,
   DecisionEntry,
   Phase2A,
   Value,
 } from '../protocol/messages.ts';
+import { packedValid, runIdsValid, type ValueRun } from '../protocol/runs.ts';
 import type { ByteReader } from './byte-reader.ts';
 import {
   ACCEPTED_ENTRY_BYTES_MIN,
   DECISION_ENTRY_BYTES,
   ID_BYTES,
-  ITEM_HEAD_BYTES,
+  RUN_HEAD_BYTES,
   VALUE_KIND_BATCH,
   VALUE_KIND_NOOP,
   VALUE_KIND_SKIP,
@@ -44,12 +44,12 @@ export function readFixedBody(r: ByteReader, type: HotMessage['type']): HotMessa
   const from = r.uintMax(2, NODE_ID_MAX, 'from') as NodeId;
   switch (type) {
     case 'submit': {
-      const values = readItems(r, 'submit values');
-      return values && { type, ring, from, values };
+      const runs = readRuns(r, 'submit runs');
+      return runs && { type, ring, from, runs };
     }
     case 'ack': {
-      const ids = readValueIds(r);
-      return ids && { type, ring, from, ids };
+      const firsts = readValueIds(r);
+      return firsts && { type, ring, from, firsts };
     }
     case 'phase2a':
       return readPhase2A(r, ring, from);
@@ -112,12 +112,17 @@ function readList<T>(
   return list;
 }
 
-const readItem = (r: ByteReader): ClientValue => {
-  const id = readValueId(r);
-  return { id, bytes: r.view8(r.u32()) };
+const readRun = (r: ByteReader): ValueRun | null => {
+  const first = readValueId(r);
+  const count = r.uintMax(4, CODEC_LIMITS.itemsPerBatchMax, 'run count');
+  const packed = r.view8(r.u32());
+  if (!r.ok) return null;
+  if (!runIdsValid(first, count)) r.fail('bad-field', `run of ${count} values from ${first} is empty or crosses an epoch`);
+  else if (!packedValid(packed, count)) r.fail('bad-field', `run bytes are not ${count} length-prefixed values`);
+  return r.ok ? { first, count, packed } : null;
 };
-const readItems = (r: ByteReader, field: string): ClientValue[] | null =>
-  readList(r, CODEC_LIMITS.itemsPerBatchMax, ITEM_HEAD_BYTES, field, readItem);
+const readRuns = (r: ByteReader, field: string): ValueRun[] | null =>
+  readList(r, CODEC_LIMITS.runsPerBatchMax, RUN_HEAD_BYTES, field, readRun);
 
 const readValueIds = (r: ByteReader): ValueId[] | null =>
   readList(r, CODEC_LIMITS.idsPerAckMax, ID_BYTES, 'ack ids', readValueId);
@@ -142,8 +147,8 @@ function readValue(r: ByteReader): Value | null {
   const kind = r.u8();
   switch (kind) {
     case VALUE_KIND_BATCH: {
-      const items = readItems(r, 'batch items');
-      return items && { kind: 'batch', items };
+      const runs = readRuns(r, 'batch runs');
+      return runs && { kind: 'batch', runs };
     }
     case VALUE_KIND_NOOP:
       return r.ok ? NOOP : null;

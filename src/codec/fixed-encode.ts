@@ -3,7 +3,9 @@
  * every field and limit, so the write pass, which runs only after it, checks nothing.
  */
 import { unreachable } from '../assert.ts';
-import type { AcceptedEntry, ClientValue, DecisionEntry, Value } from '../protocol/messages.ts';
+import type { AcceptedEntry, DecisionEntry, Value } from '../protocol/messages.ts';
+import { packedValid, type ValueRun } from '../protocol/runs.ts';
+import { AssertionError } from '../errors.ts';
 import type { ByteWriter } from './byte-writer.ts';
 import {
   checkBallot,
@@ -11,6 +13,7 @@ import {
   checkInstance,
   checkNode,
   checkRing,
+  checkRunIds,
   checkUint,
   checkValueId,
 } from './encode-checks.ts';
@@ -20,7 +23,7 @@ import {
   COUNT_BYTES,
   DECISION_ENTRY_BYTES,
   ID_BYTES,
-  ITEM_HEAD_BYTES,
+  RUN_HEAD_BYTES,
   VALUE_KIND_BATCH,
   VALUE_KIND_NOOP,
   VALUE_KIND_SKIP,
@@ -35,11 +38,11 @@ export function fixedBodySize(msg: HotMessage): number {
   checkNode(msg.from, 'from');
   switch (msg.type) {
     case 'submit':
-      return BODY_HEAD_BYTES + itemsSize(msg.values, 'submit values');
+      return BODY_HEAD_BYTES + runsSize(msg.runs, 'submit runs');
     case 'ack':
-      checkCount(msg.ids.length, CODEC_LIMITS.idsPerAckMax, 'ack ids');
-      for (const id of msg.ids) checkValueId(id);
-      return BODY_HEAD_BYTES + COUNT_BYTES + ID_BYTES * msg.ids.length;
+      checkCount(msg.firsts.length, CODEC_LIMITS.idsPerAckMax, 'ack ids');
+      for (const id of msg.firsts) checkValueId(id);
+      return BODY_HEAD_BYTES + COUNT_BYTES + ID_BYTES * msg.firsts.length;
     case 'phase2a':
       checkVote(msg.ballot, msg.instance);
       checkCount(msg.layout.length, CODEC_LIMITS.layoutMax, 'layout');
@@ -64,12 +67,16 @@ function checkVote(ballot: number, instance: number): void {
   checkInstance(instance, 'instance');
 }
 
-function itemsSize(items: readonly ClientValue[], field: string): number {
-  checkCount(items.length, CODEC_LIMITS.itemsPerBatchMax, field);
-  let n = COUNT_BYTES + ITEM_HEAD_BYTES * items.length;
-  for (const item of items) {
-    checkValueId(item.id);
-    n += item.bytes.length;
+/** Runs are built by proposers or checked by the decoder: their packed bytes are not walked again. */
+function runsSize(runs: readonly ValueRun[], field: string): number {
+  checkCount(runs.length, CODEC_LIMITS.runsPerBatchMax, field);
+  let n = COUNT_BYTES + RUN_HEAD_BYTES * runs.length;
+  for (const r of runs) {
+    checkUint(r.count, CODEC_LIMITS.itemsPerBatchMax, 'run count');
+    checkRunIds(r.first, r.count);
+    // One read per value: a frame the encoder writes is always one the decoder accepts.
+    if (!packedValid(r.packed, r.count)) throw new AssertionError(`codec: run of ${r.count} values from ${r.first} does not hold that many length-prefixed values`);
+    n += r.packed.length;
   }
   return n;
 }
@@ -77,7 +84,7 @@ function itemsSize(items: readonly ClientValue[], field: string): number {
 function valueSize(v: Value): number {
   switch (v.kind) {
     case 'batch':
-      return 1 + itemsSize(v.items, 'batch items');
+      return 1 + runsSize(v.runs, 'batch runs');
     case 'noop':
       return 1;
     case 'skip':
@@ -114,10 +121,10 @@ export function writeFixedBody(w: ByteWriter, msg: HotMessage): void {
   w.u16(msg.from);
   switch (msg.type) {
     case 'submit':
-      return writeItems(w, msg.values);
+      return writeRuns(w, msg.runs);
     case 'ack':
-      w.u32(msg.ids.length);
-      for (const id of msg.ids) w.u64(id);
+      w.u32(msg.firsts.length);
+      for (const id of msg.firsts) w.u64(id);
       return;
     case 'phase2a':
       writeVoteHead(w, msg.ballot, msg.instance, msg.votes);
@@ -152,12 +159,13 @@ function writeVoteHead(w: ByteWriter, ballot: number, instance: number, votes: n
   w.u8(votes);
 }
 
-function writeItems(w: ByteWriter, items: readonly ClientValue[]): void {
-  w.u32(items.length);
-  for (const item of items) {
-    w.u64(item.id);
-    w.u32(item.bytes.length);
-    w.raw(item.bytes);
+function writeRuns(w: ByteWriter, runs: readonly ValueRun[]): void {
+  w.u32(runs.length);
+  for (const r of runs) {
+    w.u64(r.first);
+    w.u32(r.count);
+    w.u32(r.packed.length);
+    w.raw(r.packed);
   }
 }
 
@@ -165,7 +173,7 @@ function writeValue(w: ByteWriter, v: Value): void {
   switch (v.kind) {
     case 'batch':
       w.u8(VALUE_KIND_BATCH);
-      return writeItems(w, v.items);
+      return writeRuns(w, v.runs);
     case 'noop':
       return w.u8(VALUE_KIND_NOOP);
     case 'skip':

@@ -2,15 +2,16 @@
  * The fixed binary layout of the hot-path messages (after the frame header; all LE):
  *
  *   every body   ring u16, from u16
- *   submit       count u32, item × count
- *   ack          count u32, value id u64 × count
+ *   submit       count u32, run × count
+ *   ack          count u32, first value id of a run u64 × count
  *   phase2a      ballot u64, instance u64, votes u8, layout count u8, node u16 × count, value
  *   phase2b      ballot u64, instance u64, votes u8
  *   decision     count u32, (instance u64, ballot u64) × count
  *   deliver      count u32, (instance u64, ballot u64, value) × count
  *
- *   item         value id u64, byte length u32, bytes
- *   value        kind u8 (0 batch, 1 noop, 2 skip); batch: count u32, item × count;
+ *   run          first value id u64, values u32, packed length u32, packed bytes, where the
+ *                packed bytes are (byte length u32, bytes) × values (see protocol/runs.ts)
+ *   value        kind u8 (0 batch, 1 noop, 2 skip); batch: count u32, run × count;
  *                noop: nothing; skip: slots u32
  *
  * A u64 is two u32 words, low first; it must be below 2^53 (a safe integer) and within its id's
@@ -57,7 +58,8 @@ export const isHotMessage = (msg: Message): msg is HotMessage => isHotType(msg.t
 export const BODY_HEAD_BYTES = 4;
 export const COUNT_BYTES = 4;
 export const ID_BYTES = 8;
-export const ITEM_HEAD_BYTES = ID_BYTES + 4;
+/** A run's head: first id, value count, packed length. */
+export const RUN_HEAD_BYTES = ID_BYTES + 4 + 4;
 export const DECISION_ENTRY_BYTES = 2 * ID_BYTES;
 /** instance, ballot and the smallest value (a noop's kind byte). */
 export const ACCEPTED_ENTRY_BYTES_MIN = 2 * ID_BYTES + 1;

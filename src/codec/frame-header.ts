@@ -17,7 +17,8 @@ import { crc32c } from './crc32c.ts';
 import { MESSAGE_TYPES, type MessageType } from '../protocol/messages.ts';
 
 export const FRAME_MAGIC = 0x52;
-export const FRAME_VERSION = 1;
+/** 2: batches and submits carry value runs (protocol/runs.ts), acks the runs' first ids. */
+export const FRAME_VERSION = 2;
 export const FRAME_HEADER_BYTES = 12;
 
 export const HEADER_OFFSET_CHECKSUM = 8;

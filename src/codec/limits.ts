@@ -11,9 +11,11 @@ const MiB = 1024 * 1024;
 export const CODEC_LIMITS = Object.freeze({
   /** A whole frame, header included. The UDP transport splits larger values before they get here. */
   frameBytesMax: 16 * MiB,
-  /** Client values in one batch value, and in one submit. */
+  /** Client values in one run (a batch or a submit holds up to runsPerBatchMax runs). */
   itemsPerBatchMax: 4096,
-  /** Value ids in one ack. */
+  /** Runs of values in one batch value or one submit. */
+  runsPerBatchMax: 4096,
+  /** Run ids in one ack. */
   idsPerAckMax: 8192,
   /** Entries in one decision, deliver or phase1b. */
   entriesPerMessageMax: 4096,

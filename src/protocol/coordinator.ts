@@ -8,7 +8,6 @@ import { unreachable } from '../assert.ts';
 import { ballot as makeBallot, ballotRound, instance as toInstance, type Ballot, type Instance, type NodeId, type ValueId, valueIdProposer } from './ids.ts';
 import {
   GROUP,
-  type ClientValue,
   type Decision,
   type Heartbeat,
   type Message,
@@ -21,6 +20,7 @@ import { chunks } from './acceptor.ts';
 import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
 import { appendTo } from './multimap.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
+import { runValueBytes, type ValueRun } from './runs.ts';
 
 export type CoordinatorStatus = 'standby' | 'phase1' | 'leading';
 
@@ -65,8 +65,10 @@ export class Coordinator implements Role<Message, never> {
   private readonly reserved = new Map<number, Value>();
   private reservedMax = -1;
   private readonly inflight = new Map<number, InFlight>();
-  private queue: ClientValue[] = [];
+  /** Runs waiting for an instance, and the first ids of the runs queued or in flight. */
+  private queue: ValueRun[] = [];
   private queueHead = 0;
+  private queuedCount = 0;
   private readonly queuedIds = new Set<ValueId>();
   private decidedUpTo = 0;
   private readonly decidedAbove = new Set<number>();
@@ -99,7 +101,7 @@ export class Coordinator implements Role<Message, never> {
     return this.inflight.size;
   }
   get queuedValues(): number {
-    return this.queue.length - this.queueHead;
+    return this.queuedCount;
   }
   get decidedWatermark(): Instance {
     return this.decidedUpTo as Instance;
@@ -160,9 +162,9 @@ export class Coordinator implements Role<Message, never> {
   }
 
   ready(): Ready<never> {
-    for (const [to, ids] of this.acksOut) {
-      for (const chunk of chunks(ids, this.opts.batchValuesMax)) {
-        this.out.send({ to, msg: { type: 'ack', ring: this.spec.ring, from: this.id, ids: chunk } });
+    for (const [to, firsts] of this.acksOut) {
+      for (const chunk of chunks(firsts, this.opts.batchValuesMax)) {
+        this.out.send({ to, msg: { type: 'ack', ring: this.spec.ring, from: this.id, firsts: chunk } });
       }
     }
     this.acksOut.clear();
@@ -267,15 +269,21 @@ export class Coordinator implements Role<Message, never> {
     }
     // Our earlier proposals that were accepted nowhere in the quorum, or that lost their instance
     // to another coordinator's value: queue their values again.
-    const requeue: ClientValue[] = [];
+    const requeue: ValueRun[] = [];
     for (const [i, f] of previous) {
       if (f.value.kind !== 'batch') continue;
       const kept = i > acceptedMax ? undefined : this.reserved.get(i);
-      const keptIds = new Set(kept?.kind === 'batch' ? kept.items.map((v) => v.id) : []);
-      requeue.push(...f.value.items.filter((v) => !keptIds.has(v.id)));
+      const keptIds = new Set(kept?.kind === 'batch' ? kept.runs.map((r) => r.first) : []);
+      for (const r of f.value.runs) {
+        if (keptIds.has(r.first)) continue;
+        requeue.push(r);
+        this.queuedCount += r.count;
+      }
     }
-    if (requeue.length > 0) this.queue = [...requeue, ...this.queue.slice(this.queueHead)];
-    if (requeue.length > 0) this.queueHead = 0;
+    if (requeue.length > 0) {
+      this.queue = [...requeue, ...this.queue.slice(this.queueHead)];
+      this.queueHead = 0;
+    }
     // A floor above the window's start is the acceptors' trim point: everything below is decided.
     if (floor > p.from) this.markDecidedBelow(floor);
     this.nextInstance = Math.max(floor, this.decidedUpTo);
@@ -369,20 +377,24 @@ export class Coordinator implements Role<Message, never> {
 
   private takeBatch(): Value | null {
     if (this.queueHead >= this.queue.length) return null;
-    const items: ClientValue[] = [];
+    const runs: ValueRun[] = [];
     let bytes = 0;
-    while (this.queueHead < this.queue.length && items.length < this.opts.batchValuesMax) {
-      const v = this.queue[this.queueHead] as ClientValue;
-      if (items.length > 0 && bytes + v.bytes.length > this.opts.batchBytesMax) break;
-      items.push(v);
-      bytes += v.bytes.length;
+    let values = 0;
+    while (this.queueHead < this.queue.length) {
+      const r = this.queue[this.queueHead] as ValueRun;
+      const b = runValueBytes(r);
+      if (runs.length > 0 && (bytes + b > this.opts.batchBytesMax || values + r.count > this.opts.batchValuesMax)) break;
+      runs.push(r);
+      bytes += b;
+      values += r.count;
       this.queueHead++;
     }
+    this.queuedCount -= values;
     if (this.queueHead === this.queue.length) {
       this.queue = [];
       this.queueHead = 0;
     }
-    return { kind: 'batch', items };
+    return { kind: 'batch', runs };
   }
 
   private sendPhase2(i: number, value: Value): void {
@@ -403,18 +415,19 @@ export class Coordinator implements Role<Message, never> {
 
   private onSubmit(m: Submit): void {
     if (this.status === 'standby') return this.drops.drop('submit-not-leader');
-    for (const v of m.values) {
-      if (this.queuedIds.has(v.id)) continue;
-      if (v.bytes.length > this.opts.batchBytesMax) {
-        this.drops.drop('submit-value-too-large');
+    for (const r of m.runs) {
+      if (this.queuedIds.has(r.first)) continue;
+      if (runValueBytes(r) > this.opts.batchBytesMax || r.count > this.opts.batchValuesMax) {
+        this.drops.drop('submit-run-too-large');
         continue;
       }
-      if (this.queuedValues >= this.opts.coordinatorQueueValuesMax) {
+      if (this.queuedCount + r.count > this.opts.coordinatorQueueValuesMax) {
         this.drops.drop('submit-queue-full');
         continue;
       }
-      this.queue.push(v);
-      this.queuedIds.add(v.id);
+      this.queue.push(r);
+      this.queuedCount += r.count;
+      this.queuedIds.add(r.first);
     }
   }
 
@@ -433,16 +446,16 @@ export class Coordinator implements Role<Message, never> {
       if (f.value.kind !== 'batch') continue;
       // Decided under our ballot, or a lower one (which our Phase 1 saw): the value is ours.
       // Under a higher ballot another coordinator's value may have won: let the proposers retry.
-      if (e.ballot <= f.ballot) this.ackValues(f.value.items);
-      else for (const v of f.value.items) this.queuedIds.delete(v.id);
+      if (e.ballot <= f.ballot) this.ackRuns(f.value.runs);
+      else for (const r of f.value.runs) this.queuedIds.delete(r.first);
     }
     this.advanceDecided();
   }
 
-  private ackValues(items: readonly ClientValue[]): void {
-    for (const v of items) {
-      this.queuedIds.delete(v.id);
-      appendTo(this.acksOut, valueIdProposer(v.id), v.id);
+  private ackRuns(runs: readonly ValueRun[]): void {
+    for (const r of runs) {
+      this.queuedIds.delete(r.first);
+      appendTo(this.acksOut, valueIdProposer(r.first), r.first);
     }
   }
 
@@ -488,6 +501,7 @@ export class Coordinator implements Role<Message, never> {
     this.reservedMax = -1;
     this.queue = [];
     this.queueHead = 0;
+    this.queuedCount = 0;
     this.queuedIds.clear();
   }
 

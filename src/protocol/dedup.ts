@@ -6,6 +6,9 @@
  * more than `proposerValuesInFlightMax <= window` values outstanding, so a counter below the window
  * can only be a late copy of one already delivered. Values of an old epoch may still be decided
  * after values of the new one: they are judged against their own epoch's window.
+ *
+ * The learner asks about runs (runs.ts) by their first id: a run is never split, so its first id
+ * stands for all of its values, and the window argument holds for first ids as well.
  */
 import { type ValueId } from './ids.ts';
 

@@ -1,6 +1,6 @@
 /**
  * The learner: holds the values it sees proposed, matches them with decisions, delivers decided
- * instances in order with duplicate client values removed, and asks acceptors for what it missed.
+ * instances in order with duplicate runs of client values removed, and asks acceptors for what it missed.
  * In `ring` mode it also passes decided values on down the learner chain.
  */
 import { unreachable } from '../assert.ts';
@@ -8,15 +8,16 @@ import { instance as toInstance, type Ballot, type Instance, type NodeId } from 
 import { DedupTable } from './dedup.ts';
 import type { AcceptedEntry, Decision, Deliver, Message, Phase2A, Value } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
-import { DropCounters, Outbox, type DeliveredInstance, type Ready, type Role } from './ready.ts';
+import { DropCounters, Outbox, type DeliveredRuns, type Ready, type Role } from './ready.ts';
+import type { ValueRun } from './runs.ts';
 import { chunksByBytes } from './acceptor.ts';
 
 /** Proposals kept per instance (one per ballot seen); older ballots make way. */
 const PROPOSALS_PER_INSTANCE_MAX = 4;
 
-export class Learner implements Role<Message, DeliveredInstance> {
+export class Learner implements Role<Message, DeliveredRuns> {
   readonly drops = new DropCounters();
-  private readonly out = new Outbox<DeliveredInstance>();
+  private readonly out = new Outbox<DeliveredRuns>();
   private readonly dedup: DedupTable;
   private readonly acceptorSet: ReadonlySet<NodeId>;
   private readonly chainNext: NodeId | undefined;
@@ -112,7 +113,7 @@ export class Learner implements Role<Message, DeliveredInstance> {
     return !this.out.isEmpty() || this.chainOut.length > 0;
   }
 
-  ready(): Ready<DeliveredInstance> {
+  ready(): Ready<DeliveredRuns> {
     if (this.chainNext !== undefined && this.chainOut.length > 0) {
       for (const entries of chunksByBytes(this.chainOut, this.opts.repairInstancesMax, this.opts.messageBytesMax)) {
         this.out.send({ to: this.chainNext, msg: { type: 'deliver', ring: this.spec.ring, from: this.id, entries } });
@@ -183,12 +184,22 @@ export class Learner implements Role<Message, DeliveredInstance> {
     }
   }
 
-  protected toDelivered(e: AcceptedEntry): DeliveredInstance {
+  protected toDelivered(e: AcceptedEntry): DeliveredRuns {
     const v = e.value;
-    if (v.kind !== 'batch') return { ring: this.spec.ring, instance: e.instance, values: [], slots: v.kind === 'skip' ? v.slots : 1 };
-    const values = v.items.filter((item) => this.dedup.firstTime(item.id));
-    this.stats.valuesDelivered += values.length;
-    this.stats.duplicatesDropped += v.items.length - values.length;
-    return { ring: this.spec.ring, instance: e.instance, values, slots: 1 };
+    if (v.kind !== 'batch') return { ring: this.spec.ring, instance: e.instance, runs: [], slots: v.kind === 'skip' ? v.slots : 1 };
+    // Runs are never split or merged after the proposer forms them: a run seen once is a
+    // duplicate as a whole, and its first id stands for it.
+    let runs: ValueRun[] | null = null;
+    for (let k = 0; k < v.runs.length; k++) {
+      const r = v.runs[k] as ValueRun;
+      if (this.dedup.firstTime(r.first)) {
+        this.stats.valuesDelivered += r.count;
+        runs?.push(r);
+      } else {
+        this.stats.duplicatesDropped += r.count;
+        runs ??= v.runs.slice(0, k);
+      }
+    }
+    return { ring: this.spec.ring, instance: e.instance, runs: runs ?? v.runs, slots: 1 };
   }
 }

@@ -7,8 +7,11 @@
  * that does not asks an acceptor for it.
  */
 import type { Ballot, Instance, NodeId, RingId, ValueId } from './ids.ts';
+import { runValueBytes, type ValueRun } from './runs.ts';
 
-/** One value of a client, with its id. Learners deliver each id once. */
+export type { ValueRun } from './runs.ts';
+
+/** One value of a client, with its id. Learners deliver each id once. Values travel in runs (runs.ts). */
 export interface ClientValue {
   readonly id: ValueId;
   readonly bytes: Uint8Array;
@@ -16,7 +19,7 @@ export interface ClientValue {
 
 /** What one instance decides. */
 export type Value =
-  | { readonly kind: 'batch'; readonly items: readonly ClientValue[] }
+  | { readonly kind: 'batch'; readonly runs: readonly ValueRun[] }
   /** Fills a gap found by a new coordinator's Phase 1. */
   | { readonly kind: 'noop' }
   /** Multi-ring: stands for `slots` empty instances in the learners' deterministic merge. */
@@ -35,20 +38,23 @@ export interface DecisionEntry {
   readonly ballot: Ballot;
 }
 
-/** Proposer → coordinator: client values to order. Retried with the same ids until acked. */
+/** Proposer → coordinator: runs of client values to order. Retried, the same runs, until acked. */
 export interface Submit {
   readonly type: 'submit';
   readonly ring: RingId;
   readonly from: NodeId;
-  readonly values: readonly ClientValue[];
+  readonly runs: readonly ValueRun[];
 }
 
-/** Coordinator → proposer: these value ids are decided (every live learner will deliver them). */
+/**
+ * Coordinator → proposer: the runs that start with these value ids are decided (every live
+ * learner will deliver them).
+ */
 export interface Ack {
   readonly type: 'ack';
   readonly ring: RingId;
   readonly from: NodeId;
-  readonly ids: readonly ValueId[];
+  readonly firsts: readonly ValueId[];
 }
 
 /**
@@ -188,9 +194,10 @@ export interface Outbound {
   readonly msg: Message;
 }
 
+/** The bytes of the client values in a value. */
 export function valueBytes(v: Value): number {
   if (v.kind !== 'batch') return 0;
   let n = 0;
-  for (const item of v.items) n += item.bytes.length;
+  for (const r of v.runs) n += runValueBytes(r);
   return n;
 }

@@ -1,35 +1,43 @@
 /**
- * The proposer: gives client values their ids, sends them to the coordinator in batches, and
- * re-sends them with the same ids until the coordinator acknowledges them as decided. It tries
- * the coordinator candidates in turn while none answers.
+ * The proposer: gives client values their ids, packs them into runs (runs.ts) when it first sends
+ * them, sends the runs to the coordinator in batches, and re-sends each run, unchanged, until the
+ * coordinator acknowledges it as decided. It tries the coordinator candidates in turn while none
+ * answers.
  */
 import { unreachable } from '../assert.ts';
 import { ErrorCode, RingcastError } from '../errors.ts';
 import { EPOCH_SEQS, SEQ_MAX, valueId, type NodeId, type ValueId } from './ids.ts';
-import type { Ack, ClientValue, Message } from './messages.ts';
+import type { Ack, Message } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
-import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
+import { DropCounters, Outbox, type AckedRun, type Ready, type Role } from './ready.ts';
+import { packedOffsetOf, packRun, RUN_ITEM_HEAD_BYTES, runValueBytes, type ValueRun } from './runs.ts';
 
-interface PendingValue {
-  readonly value: ClientValue;
+interface PendingRun {
+  readonly run: ValueRun;
   /** Tick of the last send; -1 while waiting to be sent. */
   sentAt: number;
   /** Tick of the first send; -1 before it. Ack times are measured from here. */
   firstSentAt: number;
 }
 
-export class Proposer implements Role<Message, ValueId> {
+export class Proposer implements Role<Message, AckedRun> {
   readonly drops = new DropCounters();
-  private readonly out = new Outbox<ValueId>();
+  private readonly out = new Outbox<AckedRun>();
   private nextSeq: number;
   /** The epoch of the next value: a restarted proposer must start in a later one (see ids.ts). */
   get epoch(): number {
     return Math.floor(this.nextSeq / EPOCH_SEQS);
   }
 
-  /** In order of last send, so the ones due for a re-send come first. */
-  private readonly pending = new Map<ValueId, PendingValue>();
-  private unsent: ValueId[] = [];
+  /** Values proposed since the last ready(), not yet packed into a run. */
+  private open: Uint8Array[] = [];
+  private openFirst = 0 as ValueId;
+  private openBytes = 0;
+  /** Runs by first id, in order of last send, so the ones due for a re-send come first. */
+  private readonly pending = new Map<ValueId, PendingRun>();
+  private unsent: PendingRun[] = [];
+  /** Values proposed and not acknowledged: in `open` and in `pending`. */
+  private inFlight = 0;
   private leaderIndex = 0;
   private lastAckAt = 0;
   private now = 0;
@@ -47,7 +55,7 @@ export class Proposer implements Role<Message, ValueId> {
   }
 
   get valuesInFlight(): number {
-    return this.pending.size;
+    return this.inFlight;
   }
   get leader(): NodeId {
     return this.spec.coordinators[this.leaderIndex % this.spec.coordinators.length] as NodeId;
@@ -61,14 +69,50 @@ export class Proposer implements Role<Message, ValueId> {
     if (bytes.length > this.opts.submitBytesMax) {
       throw new RingcastError(ErrorCode.VALUE_TOO_LARGE, `value of ${bytes.length} bytes exceeds submitBytesMax (${this.opts.submitBytesMax})`);
     }
-    if (this.pending.size >= this.opts.proposerValuesInFlightMax) return null;
+    if (this.inFlight >= this.opts.proposerValuesInFlightMax) return null;
+    const seq = this.nextSeq;
+    // A run stays within one epoch, one submit's bytes and one batch's values.
+    const full = this.openBytes + bytes.length > this.opts.submitBytesMax || this.open.length >= this.opts.batchValuesMax;
+    if (this.open.length > 0 && (seq % EPOCH_SEQS === 0 || full)) this.seal();
     // Past the last epoch the numbers wrap: the epochs of four billion values ago are long forgotten.
-    const id = valueId(this.id, this.nextSeq);
-    this.nextSeq = (this.nextSeq + 1) % (SEQ_MAX + 1);
-    this.pending.set(id, { value: { id, bytes }, sentAt: -1, firstSentAt: -1 });
-    this.unsent.push(id);
+    const id = valueId(this.id, seq);
+    this.nextSeq = (seq + 1) % (SEQ_MAX + 1);
+    if (this.open.length === 0) this.openFirst = id;
+    this.open.push(bytes);
+    this.openBytes += bytes.length;
+    this.inFlight++;
     this.stats.valuesProposed++;
     return id;
+  }
+
+  /**
+   * Takes `count` client values already packed as a run's bytes (runs.ts; the caller has checked
+   * the layout), within one submit: at most `batchValuesMax` values and `submitBytesMax` bytes.
+   * Returns the first id (the others follow it), or null when they do not fit the in-flight limit.
+   * A caller that has values packed already, such as the runtime's proposer actor, saves a copy
+   * and an object per value this way.
+   */
+  proposeRun(packed: Uint8Array, count: number): ValueId | null {
+    const bytes = packed.length - RUN_ITEM_HEAD_BYTES * count;
+    if (count < 1 || count > this.opts.batchValuesMax || bytes > this.opts.submitBytesMax) {
+      throw new RingcastError(ErrorCode.VALUE_TOO_LARGE, `run of ${count} values and ${bytes} bytes exceeds batchValuesMax (${this.opts.batchValuesMax}) or submitBytesMax (${this.opts.submitBytesMax})`);
+    }
+    if (this.inFlight + count > this.opts.proposerValuesInFlightMax) return null;
+    this.seal();
+    const seq = this.nextSeq;
+    const first = valueId(this.id, seq);
+    // A run stays within one epoch: cut it where the next one starts.
+    const left = EPOCH_SEQS - (seq % EPOCH_SEQS);
+    if (count <= left) this.enqueue({ first, count, packed });
+    else {
+      const cut = packedOffsetOf(packed, left);
+      this.enqueue({ first, count: left, packed: packed.subarray(0, cut) });
+      this.enqueue({ first: valueId(this.id, (seq + left) % (SEQ_MAX + 1)), count: count - left, packed: packed.subarray(cut) });
+    }
+    this.nextSeq = (seq + count) % (SEQ_MAX + 1);
+    this.inFlight += count;
+    this.stats.valuesProposed += count;
+    return first;
   }
 
   step(msg: Message): void {
@@ -106,16 +150,16 @@ export class Proposer implements Role<Message, ValueId> {
     this.now++;
     const retryTicks = this.retryTicks;
     const due = this.now - retryTicks;
-    for (const [id, p] of this.pending) {
+    for (const [first, p] of this.pending) {
       if (p.sentAt < 0) continue;
       if (p.sentAt > due) break;
-      this.pending.delete(id); // re-inserted at the end: the map stays ordered by send time
+      this.pending.delete(first); // re-inserted at the end: the map stays ordered by send time
       p.sentAt = -1;
-      this.pending.set(id, p);
-      this.unsent.push(id);
-      this.stats.resends++;
+      this.pending.set(first, p);
+      this.unsent.push(p);
+      this.stats.resends += p.run.count;
     }
-    if (this.pending.size > 0 && this.now - this.lastAckAt >= retryTicks) {
+    if (this.inFlight > 0 && this.now - this.lastAckAt >= retryTicks) {
       this.lastAckAt = this.now;
       this.leaderIndex++;
       this.stats.leaderRotations++;
@@ -123,29 +167,46 @@ export class Proposer implements Role<Message, ValueId> {
   }
 
   hasReady(): boolean {
-    return this.unsent.length > 0 || !this.out.isEmpty();
+    return this.open.length > 0 || this.unsent.length > 0 || !this.out.isEmpty();
   }
 
-  ready(): Ready<ValueId> {
-    let batch: ClientValue[] = [];
+  ready(): Ready<AckedRun> {
+    this.seal();
+    let batch: ValueRun[] = [];
     let bytes = 0;
+    let values = 0;
     const flush = (): void => {
-      if (batch.length > 0) this.out.send({ to: this.leader, msg: { type: 'submit', ring: this.spec.ring, from: this.id, values: batch } });
+      if (batch.length > 0) this.out.send({ to: this.leader, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
       batch = [];
-      bytes = 0;
+      bytes = values = 0;
     };
-    for (const id of this.unsent) {
-      const p = this.pending.get(id);
-      if (p === undefined || p.sentAt >= 0) continue; // acked meanwhile, or listed twice
-      if (batch.length > 0 && (bytes + p.value.bytes.length > this.opts.submitBytesMax || batch.length >= this.opts.batchValuesMax)) flush();
+    for (const p of this.unsent) {
+      if (p.sentAt >= 0 || this.pending.get(p.run.first) !== p) continue; // listed twice, or acked meanwhile
+      const b = runValueBytes(p.run);
+      if (batch.length > 0 && (bytes + b > this.opts.submitBytesMax || values + p.run.count > this.opts.batchValuesMax)) flush();
       p.sentAt = this.now;
       if (p.firstSentAt < 0) p.firstSentAt = this.now;
-      batch.push(p.value);
-      bytes += p.value.bytes.length;
+      batch.push(p.run);
+      bytes += b;
+      values += p.run.count;
     }
     flush();
     this.unsent = [];
     return this.out.take();
+  }
+
+  /** Packs the open values into a run, due to be sent. */
+  private seal(): void {
+    if (this.open.length === 0) return;
+    this.enqueue(packRun(this.openFirst, this.open));
+    this.open = [];
+    this.openBytes = 0;
+  }
+
+  private enqueue(run: ValueRun): void {
+    const p: PendingRun = { run, sentAt: -1, firstSentAt: -1 };
+    this.pending.set(run.first, p);
+    this.unsent.push(p);
   }
 
   private onAck(m: Ack): void {
@@ -153,13 +214,14 @@ export class Proposer implements Role<Message, ValueId> {
     if (leaderIndex < 0) return this.drops.drop('ack-unknown-coordinator');
     this.leaderIndex = leaderIndex;
     this.lastAckAt = this.now;
-    for (const id of m.ids) {
-      const p = this.pending.get(id);
+    for (const first of m.firsts) {
+      const p = this.pending.get(first);
       if (p === undefined) continue;
-      this.pending.delete(id);
+      this.pending.delete(first);
       if (p.firstSentAt >= 0) this.ackTicksSmoothed += (this.now - p.firstSentAt - this.ackTicksSmoothed) / 8;
-      this.stats.valuesAcked++;
-      this.out.deliver(id);
+      this.inFlight -= p.run.count;
+      this.stats.valuesAcked += p.run.count;
+      this.out.deliver({ first, count: p.run.count });
     }
   }
 }

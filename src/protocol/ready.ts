@@ -5,6 +5,7 @@
  */
 import type { Ballot, Instance, RingId, ValueId } from './ids.ts';
 import type { AcceptedEntry, ClientValue, DecisionEntry, Outbound } from './messages.ts';
+import { runsValues, type ValueRun } from './runs.ts';
 
 export interface Persist {
   /** The new promised ballot, or null when it did not change. */
@@ -24,13 +25,35 @@ export interface Ready<D> {
   readonly delivered: readonly D[];
 }
 
-/** One decided instance as a learner delivers it, in instance order, duplicates removed. */
+/**
+ * One decided instance as a learner delivers it, in instance order, duplicate runs removed; its
+ * values still in their runs (see runs.ts).
+ */
+export interface DeliveredRuns {
+  readonly ring: RingId;
+  readonly instance: Instance;
+  readonly runs: readonly ValueRun[];
+  /** Slots this instance stands for in a multi-ring merge: 1, or k for a skip instance. */
+  readonly slots: number;
+}
+
+/** A delivered instance with its values as objects: what programs are handed. */
 export interface DeliveredInstance {
   readonly ring: RingId;
   readonly instance: Instance;
   readonly values: readonly ClientValue[];
   /** Slots this instance stands for in a multi-ring merge: 1, or k for a skip instance. */
   readonly slots: number;
+}
+
+export function expandDelivered(d: DeliveredRuns): DeliveredInstance {
+  return { ring: d.ring, instance: d.instance, values: runsValues(d.runs), slots: d.slots };
+}
+
+/** A proposer's acknowledged run: the values with ids first … first + count - 1 are decided. */
+export interface AckedRun {
+  readonly first: ValueId;
+  readonly count: number;
 }
 
 /** The common contract of the four roles. */

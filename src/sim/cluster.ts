@@ -10,7 +10,7 @@ import { Learner } from '../protocol/learner.ts';
 import { GROUP, type AcceptedEntry, type DecisionEntry, type Message } from '../protocol/messages.ts';
 import { resolveProtocolOptions, validateRingSpec, type ProtocolOptions, type RingSpec } from '../protocol/options.ts';
 import { Proposer } from '../protocol/proposer.ts';
-import type { DeliveredInstance, Ready } from '../protocol/ready.ts';
+import { expandDelivered, type AckedRun, type DeliveredInstance, type DeliveredRuns, type Ready } from '../protocol/ready.ts';
 import { EnvelopeHeap } from './event-heap.ts';
 import { TraceHash } from './trace-hash.ts';
 import { MESSAGE_TYPES } from '../protocol/messages.ts';
@@ -220,7 +220,8 @@ export class Cluster {
     }
     if (node.kind === 'learner') {
       const log = this.learnerLog(id);
-      for (const d of r.delivered as DeliveredInstance[]) {
+      for (const runs of r.delivered as DeliveredRuns[]) {
+        const d = expandDelivered(runs);
         log.push(d);
         this.trace.add(d.instance);
         this.emit({ kind: 'delivered', at: this.now, learner: id, d });
@@ -228,9 +229,12 @@ export class Cluster {
     } else if (node.kind === 'proposer') {
       const acked = this.acked.get(id) ?? [];
       this.acked.set(id, acked);
-      for (const v of r.delivered as ValueId[]) {
-        acked.push(v);
-        this.emit({ kind: 'acked', at: this.now, proposer: id, id: v });
+      for (const run of r.delivered as AckedRun[]) {
+        for (let k = 0; k < run.count; k++) {
+          const v = (run.first + k) as ValueId;
+          acked.push(v);
+          this.emit({ kind: 'acked', at: this.now, proposer: id, id: v });
+        }
       }
     }
   }

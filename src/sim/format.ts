@@ -2,11 +2,12 @@
 import { unreachable } from '../assert.ts';
 import { formatBallot, formatValueId } from '../protocol/ids.ts';
 import type { AcceptedEntry, Message, Value } from '../protocol/messages.ts';
+import { runsIds } from '../protocol/runs.ts';
 
 export function formatValue(v: Value): string {
   switch (v.kind) {
     case 'batch':
-      return `[${v.items.map((i) => formatValueId(i.id)).join(' ')}]`;
+      return `[${runsIds(v.runs).map(formatValueId).join(' ')}]`;
     case 'noop':
       return 'noop';
     case 'skip':
@@ -21,9 +22,9 @@ const entry = (e: AcceptedEntry): string => `${e.instance}@${formatBallot(e.ball
 export function formatMessage(m: Message): string {
   switch (m.type) {
     case 'submit':
-      return `submit ${m.values.map((v) => formatValueId(v.id)).join(' ')}`;
+      return `submit ${runsIds(m.runs).map(formatValueId).join(' ')}`;
     case 'ack':
-      return `ack ${m.ids.map(formatValueId).join(' ')}`;
+      return `ack runs ${m.firsts.map(formatValueId).join(' ')}`;
     case 'phase1a':
       return `phase1a b=${formatBallot(m.ballot)} [${m.instanceFrom},${m.instanceTo})${m.fresh ? ' fresh' : ''}`;
     case 'phase1b':

@@ -105,7 +105,11 @@ export async function freePort(): Promise<number> {
 export function writeConfig(mutate: (c: Raw) => void = () => undefined, name = 'deploy.yaml'): string {
   const c = baseDeployment();
   mutate(c);
-  const path = join(mkdtempSync(join(tmpdir(), 'ringcast-cli-')), name);
+  const dir = mkdtempSync(join(tmpdir(), 'ringcast-cli-'));
+  // Acceptor logs in the test's own directory: never the default .ringcast/ of the working directory,
+  // which would carry votes and promises from one run into the next.
+  for (const n of c.nodes as Record<string, unknown>[]) if (n['dataDir'] === undefined) n['dataDir'] = join(dir, String(n['id']));
+  const path = join(dir, name);
   writeFileSync(path, name.endsWith('.json') ? JSON.stringify(c, null, 2) : stringify(c));
   return path;
 }

@@ -50,7 +50,7 @@ describe('wire format', () => {
   it('a submit with one run, byte by byte', () => {
     const frame = encode({ type: 'submit', ring, from, runs: [run] }, { checksum: false });
     expect(Array.from(frame)).toEqual([
-      0x52, 0x01, 1, 0x01, 46, 0, 0, 0, 0, 0, 0, 0, // header: magic, version, submit, unchecked, length 46, no checksum
+      0x52, 0x02, 1, 0x01, 46, 0, 0, 0, 0, 0, 0, 0, // header: magic, version, submit, unchecked, length 46, no checksum
       0x02, 0x01, 0x04, 0x03, // ring, from
       1, 0, 0, 0, // one run
       17, 0, 0, 0, 9, 0, 0, 0, // first id 9:17
@@ -63,10 +63,10 @@ describe('wire format', () => {
 
   it('the header of a phase2b, byte by byte', () => {
     const frame = encode(CASES[0]![0]);
-    expect(Array.from(frame.subarray(0, 8))).toEqual([0x52, 0x01, 7, 0x00, 33, 0, 0, 0]);
+    expect(Array.from(frame.subarray(0, 8))).toEqual([0x52, 0x02, 7, 0x00, 33, 0, 0, 0]);
     const crc = crc32c(frame, 12, 33, crc32c(frame, 0, 8));
     expect(new DataView(frame.buffer).getUint32(8, true)).toBe(crc);
     const unchecked = encode(CASES[0]![0], { checksum: false });
-    expect(Array.from(unchecked.subarray(0, 12))).toEqual([0x52, 0x01, 7, 0x01, 33, 0, 0, 0, 0, 0, 0, 0]);
+    expect(Array.from(unchecked.subarray(0, 12))).toEqual([0x52, 0x02, 7, 0x01, 33, 0, 0, 0, 0, 0, 0, 0]);
   });
 });

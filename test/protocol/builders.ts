@@ -4,6 +4,7 @@
  */
 import { expect } from 'vitest';
 import { ballot, ballotNode, instance, nodeId, ringId, valueId, type Ballot, type Instance, type NodeId, type RingId, type ValueId } from '../../src/protocol/ids.ts';
+import { packRun, type ValueRun } from '../../src/protocol/runs.ts';
 import type {
   Ack,
   AcceptedEntry,
@@ -102,8 +103,32 @@ export const vid = (proposer: NodeId, seq: number): ValueId => valueId(proposer,
 export function clientValue(proposer: NodeId, seq: number, size = 1): ClientValue {
   return { id: valueId(proposer, seq), bytes: new Uint8Array(size).fill(seq & 0xff) };
 }
+/** One run of values with consecutive ids. */
+export function run(...values: ClientValue[]): ValueRun {
+  values.forEach((v, k) => expect(v.id).toBe((values[0] as ClientValue).id + k));
+  return packRun((values[0] as ClientValue).id, values.map((v) => v.bytes));
+}
+/** Values in runs as a proposer forms them: consecutive ids of one proposer share a run. */
+export function runsOf(values: readonly ClientValue[]): ValueRun[] {
+  const runs: ValueRun[] = [];
+  let current: ClientValue[] = [];
+  for (const v of values) {
+    const last = current[current.length - 1];
+    if (last !== undefined && v.id !== last.id + 1) {
+      runs.push(run(...current));
+      current = [];
+    }
+    current.push(v);
+  }
+  if (current.length > 0) runs.push(run(...current));
+  return runs;
+}
+/** A batch of values, consecutive ids sharing a run; see batchOfRuns for other groupings. */
 export function batch(...items: ClientValue[]): Value {
-  return { kind: 'batch', items };
+  return { kind: 'batch', runs: runsOf(items) };
+}
+export function batchOfRuns(...runs: ValueRun[]): Value {
+  return { kind: 'batch', runs };
 }
 export const NOOP_VALUE: Value = { kind: 'noop' };
 export const skip = (slots: number): Value => ({ kind: 'skip', slots });
@@ -153,11 +178,16 @@ export function repair(from: NodeId, instanceFrom: number, instanceTo: number): 
 export function heartbeat(from: NodeId, bal: Ballot, decidedUpTo = 0): Heartbeat {
   return { type: 'heartbeat', ring: RING, from, ballot: bal, decidedUpTo: instance(decidedUpTo) };
 }
+/** A submit of values, consecutive ids sharing a run; see submitRuns for other groupings. */
 export function submit(from: NodeId, ...values: ClientValue[]): Submit {
-  return { type: 'submit', ring: RING, from, values };
+  return { type: 'submit', ring: RING, from, runs: runsOf(values) };
 }
-export function ack(from: NodeId, ...ids: ValueId[]): Ack {
-  return { type: 'ack', ring: RING, from, ids };
+export function submitRuns(from: NodeId, ...runs: ValueRun[]): Submit {
+  return { type: 'submit', ring: RING, from, runs };
+}
+/** Acknowledges the runs that start with `firsts`. */
+export function ack(from: NodeId, ...firsts: ValueId[]): Ack {
+  return { type: 'ack', ring: RING, from, firsts };
 }
 /** The same message, addressed to another ring. */
 export function onRing<M extends Message>(msg: M, ring: RingId): M {

@@ -12,7 +12,8 @@ import {
   B1_C11,
   B2,
   B2_C11,
-  batch,
+  batch as batchOfConsecutive,
+  batchOfRuns,
   C10,
   C11,
   clientValue,
@@ -41,7 +42,9 @@ import {
   smallOptions,
   stepAll,
   STRANGER,
-  submit,
+  run,
+  submit as submitConsecutive,
+  submitRuns,
   tickCollect,
   tickUntilSent,
   to,
@@ -51,6 +54,12 @@ import {
 
 const B3 = ballot(3, C10);
 const LAYOUT_12 = [A1, A2];
+// The coordinator packs runs, never splitting one: most of these tests give it runs of one value
+// each, so that it can pack them freely, and say where they mean a longer run.
+const singles = (values: readonly ClientValue[]): ReturnType<typeof run>[] => values.map((v) => run(v));
+const submit = (from: NodeId, ...values: ClientValue[]): Message => submitRuns(from, ...singles(values));
+const batch = (...values: ClientValue[]): Value => batchOfRuns(...singles(values));
+
 /** A value of 40 bytes: with batchBytesMax 64, each instance holds one. */
 const big = (seq: number, proposer: NodeId = P30): ClientValue => clientValue(proposer, seq, 40);
 const small = (seq: number, proposer: NodeId = P30): ClientValue => clientValue(proposer, seq, 1);
@@ -224,7 +233,27 @@ describe('coordinator batching and flow control', () => {
   it('puts a value larger than batchBytesMax nowhere, counting it', () => {
     const c = leader();
     expect(stepAll(c, submit(P30, clientValue(P30, 0, 65), small(1))).messages).toEqual([to(GROUP, proposal(B1, 0, batch(small(1))))]);
-    expect(c.drops.toJSON()).toEqual({ 'submit-value-too-large': 1 });
+    expect(c.drops.toJSON()).toEqual({ 'submit-run-too-large': 1 });
+  });
+
+  it('keeps a run whole: its values go into one instance, and the next run into the next', () => {
+    const values = [0, 1, 2].map((s) => clientValue(P30, s, 20));
+    const c = leader();
+    expect(stepAll(c, submitConsecutive(P30, ...values)).messages).toEqual([to(GROUP, proposal(B1, 0, batchOfConsecutive(...values)))]);
+    const c2 = leader();
+    const r = stepAll(c2, submitRuns(P30, run(...values), run(clientValue(P30, 3, 20), clientValue(P30, 4, 20))));
+    expect(r.messages).toEqual([
+      to(GROUP, proposal(B1, 0, batchOfRuns(run(...values)))),
+      to(GROUP, proposal(B1, 1, batchOfRuns(run(clientValue(P30, 3, 20), clientValue(P30, 4, 20))))),
+    ]);
+  });
+
+  it('puts a run of more than batchValuesMax values or batchBytesMax bytes nowhere, counting it', () => {
+    const c = leader();
+    const five = [0, 1, 2, 3, 4].map((s) => small(s));
+    const tooBig = [5, 6, 7].map((s) => clientValue(P30, s, 30));
+    expect(stepAll(c, submitRuns(P30, run(...five), run(...tooBig), run(small(8)))).messages).toEqual([to(GROUP, proposal(B1, 0, batch(small(8))))]);
+    expect(c.drops.toJSON()).toEqual({ 'submit-run-too-large': 2 });
   });
 
   it('keeps at most instancesInFlightMax instances in flight, proposing the next on a decision', () => {

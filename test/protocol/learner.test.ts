@@ -3,7 +3,7 @@ import { ballot, type Ballot, type NodeId } from '../../src/protocol/ids.ts';
 import { Learner } from '../../src/protocol/learner.ts';
 import type { ClientValue, Message, Value } from '../../src/protocol/messages.ts';
 import type { Dissemination } from '../../src/protocol/options.ts';
-import type { DeliveredInstance } from '../../src/protocol/ready.ts';
+import type { DeliveredRuns } from '../../src/protocol/ready.ts';
 import {
   A1,
   A2,
@@ -11,6 +11,7 @@ import {
   B1,
   B2,
   batch,
+  batchOfRuns,
   C10,
   clientValue,
   decision,
@@ -33,6 +34,8 @@ import {
   repair,
   RING,
   ringSpec,
+  run,
+  runsOf,
   skip,
   smallOptions,
   stepAll,
@@ -47,7 +50,7 @@ const cv = (seq: number, proposer: NodeId = P30): ClientValue => clientValue(pro
 /** The value of instance `n` in these tests: one client value with seq n. */
 const valueOf = (n: number): Value => batch(cv(n));
 const proposal = (n: number, bal: Ballot = B1, value: Value = valueOf(n)): Message => phase2a({ ballot: bal, instance: n, layout: LAYOUT, value });
-const delivered = (n: number, values: readonly ClientValue[] = [cv(n)], slots = 1): DeliveredInstance => ({ ring: RING, instance: i(n), values, slots });
+const delivered = (n: number, values: readonly ClientValue[] = [cv(n)], slots = 1): DeliveredRuns => ({ ring: RING, instance: i(n), runs: runsOf(values), slots });
 
 function learner(id: NodeId = L20, mode: Dissemination = 'multicast', startInstance = 0): Learner {
   return new Learner(id, ringSpec(mode), smallOptions(), startInstance);
@@ -99,15 +102,17 @@ describe('learner delivery', () => {
     expect(stepAll(l, proposal(0, ballots[0] as Ballot, valueOf(0))).delivered).toEqual([delivered(0, [cv(0)])]);
   });
 
-  it('delivers a duplicated client value once, in the first instance that holds it', () => {
+  it('delivers a duplicated run of client values once, in the first instance that holds it', () => {
     const l = learner();
-    stepAll(l, proposal(0, B1, batch(cv(0), cv(1))), proposal(1, B1, batch(cv(1), cv(2))), proposal(2, B1, batch(cv(0))));
+    const r01 = run(cv(0), cv(1));
+    const r2 = run(cv(2));
+    stepAll(l, proposal(0, B1, batchOfRuns(r01)), proposal(1, B1, batchOfRuns(r01, r2)), proposal(2, B1, batchOfRuns(r2)));
     expect(stepAll(l, decision(A2, [0, B1], [1, B1], [2, B1])).delivered).toEqual([
       delivered(0, [cv(0), cv(1)]),
       delivered(1, [cv(2)]),
       delivered(2, []),
     ]);
-    expect(l.stats).toMatchObject({ instancesDelivered: 3, valuesDelivered: 3, duplicatesDropped: 2 });
+    expect(l.stats).toMatchObject({ instancesDelivered: 3, valuesDelivered: 3, duplicatesDropped: 3 });
   });
 
   it('keeps apart the same sequence number of two proposers', () => {
@@ -116,7 +121,7 @@ describe('learner delivery', () => {
     expect(r.delivered).toEqual([delivered(0, [cv(0, P30), cv(0, P31)])]);
   });
 
-  it.each<[string, Value, DeliveredInstance]>([
+  it.each<[string, Value, DeliveredRuns]>([
     ['a no-op', NOOP_VALUE, delivered(0, [], 1)],
     ['a skip of 5 slots', skip(5), delivered(0, [], 5)],
     ['an empty batch', batch(), delivered(0, [], 1)],

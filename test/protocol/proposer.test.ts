@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRingcastError } from '../../src/errors.ts';
 import { SEQ_MAX, type ValueId } from '../../src/protocol/ids.ts';
 import type { ClientValue, Message } from '../../src/protocol/messages.ts';
+import { packRun, runsCount, runsIds, runsValues } from '../../src/protocol/runs.ts';
 import type { ProtocolOptions } from '../../src/protocol/options.ts';
 import { Proposer } from '../../src/protocol/proposer.ts';
 import {
@@ -42,7 +43,7 @@ function proposeAll(p: Proposer, sizes: readonly number[]): ClientValue[] {
   });
 }
 /** The ids of the Submit messages in a ready(), one list per message. */
-const submittedIds = (msgs: readonly { msg: Message }[]): ValueId[][] => msgs.flatMap((o) => (o.msg.type === 'submit' ? [o.msg.values.map((v) => v.id)] : []));
+const submittedIds = (msgs: readonly { msg: Message }[]): ValueId[][] => msgs.flatMap((o) => (o.msg.type === 'submit' ? [runsIds(o.msg.runs)] : []));
 
 describe('proposer ids', () => {
   it.each([0, 100, SEQ_MAX - 2])('numbers its values from seqStart %i', (seqStart) => {
@@ -92,30 +93,85 @@ describe('proposer batching', () => {
     const p = proposer();
     const values = proposeAll(p, sizes);
     const r = p.ready();
-    expect(r.messages.map((o) => (o.msg.type === 'submit' ? o.msg.values.length : -1))).toEqual(counts);
-    expect(r.messages.flatMap((o) => (o.msg.type === 'submit' ? o.msg.values : []))).toEqual(values);
+    expect(r.messages.map((o) => (o.msg.type === 'submit' ? runsCount(o.msg.runs) : -1))).toEqual(counts);
+    expect(r.messages.flatMap((o) => (o.msg.type === 'submit' ? runsValues(o.msg.runs) : []))).toEqual(values);
   });
 
-  it('applies back-pressure at proposerValuesInFlightMax, and lifts it on an ack', () => {
+  it('packs consecutive values into one run, and starts a new one at an epoch boundary', () => {
+    const p = proposer(2 ** 24 - 2);
+    const values = proposeAll(p, [1, 1, 1]);
+    const r = p.ready();
+    expect(r.messages.flatMap((o) => (o.msg.type === 'submit' ? o.msg.runs.map((run) => [run.first, run.count]) : []))).toEqual([
+      [vid(P30, 2 ** 24 - 2), 2],
+      [vid(P30, 2 ** 24), 1],
+    ]);
+    expect(r.messages.flatMap((o) => (o.msg.type === 'submit' ? runsValues(o.msg.runs) : []))).toEqual(values);
+  });
+
+  it('applies back-pressure at proposerValuesInFlightMax, and lifts it on the ack of a run', () => {
     const p = proposer();
     const values = proposeAll(p, [1, 1, 1, 1, 1, 1, 1, 1]);
     expect(p.propose(bytes(1))).toBeNull();
     expect(p.valuesInFlight).toBe(8);
     p.ready();
-    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([vid(P30, 0)]);
-    expect(p.propose(bytes(1))).toBe(vid(P30, 8));
+    // batchValuesMax is 4: two runs of four.
+    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([{ first: vid(P30, 0), count: 4 }]);
+    for (let k = 8; k < 12; k++) expect(p.propose(bytes(1))).toBe(vid(P30, k));
     expect(p.propose(bytes(1))).toBeNull();
+  });
+});
+
+describe('proposer packed runs', () => {
+  const packed = (...sizes: number[]): Uint8Array => packRun(vid(P30, 0), sizes.map((n) => bytes(n, n))).packed;
+
+  it('gives a packed run consecutive ids after the values proposed one by one, in runs of their own', () => {
+    const p = proposer();
+    const single = proposeAll(p, [1]);
+    expect(p.proposeRun(packed(1, 2, 3), 3)).toBe(vid(P30, 1));
+    expect(p.propose(bytes(4))).toBe(vid(P30, 4));
+    const sent = p.ready().messages.flatMap((o) => (o.msg.type === 'submit' ? o.msg.runs.map((run) => [run.first, run.count]) : []));
+    expect(sent).toEqual([
+      [vid(P30, 0), 1],
+      [vid(P30, 1), 3],
+      [vid(P30, 4), 1],
+    ]);
+    expect(single.length).toBe(1);
+  });
+
+  it('cuts a packed run at an epoch boundary', () => {
+    const p = proposer(2 ** 24 - 1);
+    expect(p.proposeRun(packed(1, 2, 3), 3)).toBe(vid(P30, 2 ** 24 - 1));
+    const runs = p.ready().messages.flatMap((o) => (o.msg.type === 'submit' ? o.msg.runs : []));
+    expect(runs.map((run) => [run.first, run.count])).toEqual([
+      [vid(P30, 2 ** 24 - 1), 1],
+      [vid(P30, 2 ** 24), 2],
+    ]);
+    expect(runsValues(runs).map((v) => v.bytes.length)).toEqual([1, 2, 3]);
+  });
+
+  it('returns null past proposerValuesInFlightMax, and refuses a run beyond one submit with a typed error', () => {
+    const p = proposer();
+    expect(p.proposeRun(packed(1, 1, 1, 1), 4)).toBe(vid(P30, 0));
+    expect(p.proposeRun(packed(1, 1, 1, 1), 4)).toBe(vid(P30, 4));
+    expect(p.proposeRun(packed(1), 1)).toBeNull();
+    let thrown: unknown;
+    try {
+      proposer().proposeRun(packed(1, 1, 1, 1, 1), 5);
+    } catch (e) {
+      thrown = e;
+    }
+    expect(isRingcastError(thrown, ErrorCode.VALUE_TOO_LARGE)).toBe(true);
   });
 });
 
 describe('proposer retries', () => {
   it('re-sends an unacked value with the same id after proposerRetryTicks', () => {
     const p = proposer();
-    const values = proposeAll(p, [1, 1]);
+    const values = [...proposeAll(p, [1]), ...(p.ready(), proposeAll(p, [1]))];
     p.ready();
     const early = tickCollect(p, 3);
-    // An ack for value 0 keeps C10 the leader; value 1 stays unacked.
-    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([at(values, 0).id]);
+    // An ack for value 0 keeps C10 the leader; value 1 (a run of its own) stays unacked.
+    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([{ first: at(values, 0).id, count: 1 }]);
     const rs = tickCollect(p, 2);
     expect([...early, at(rs, 0)].flatMap(routes)).toEqual([]);
     expect(at(rs, 1).messages).toEqual([to(C10, submit(P30, at(values, 1)))]);
@@ -160,9 +216,10 @@ describe('proposer acks', () => {
     const p = proposer();
     const ids = proposeAll(p, [1, 1]).map((v) => v.id);
     p.ready();
-    expect(stepAll(p, ack(C11, ...ids))).toEqual({ persist: null, messages: [], delivered: ids });
+    // The two values went as one run, acknowledged by its first id.
+    expect(stepAll(p, ack(C11, at(ids, 0)))).toEqual({ persist: null, messages: [], delivered: [{ first: at(ids, 0), count: 2 }] });
     expect(p.leader).toBe(C11);
-    expect(stepAll(p, ack(C11, ...ids))).toEqual(EMPTY_READY);
+    expect(stepAll(p, ack(C11, at(ids, 0)))).toEqual(EMPTY_READY);
     expect(p.valuesInFlight).toBe(0);
     expect(p.stats.valuesAcked).toBe(2);
     // The next value goes to the new leader.
@@ -170,10 +227,13 @@ describe('proposer acks', () => {
     expect(p.ready().messages).toEqual([to(C11, submit(P30, ...next))]);
   });
 
-  it('does not send a value acked before it went out', () => {
+  it('does not re-send a run acked after it fell due but before it went out again', () => {
     const p = proposer();
-    const values = proposeAll(p, [1, 1]);
-    expect(stepAll(p, ack(C10, at(values, 0).id)).messages).toEqual([to(C10, submit(P30, at(values, 1)))]);
+    const values = proposeAll(p, [1]);
+    p.ready();
+    for (let t = 0; t < p.retryTicks; t++) p.tick();
+    expect(p.hasReady()).toBe(true);
+    expect(stepAll(p, ack(C10, at(values, 0).id)).messages).toEqual([]);
   });
 
   it('does not re-send an acked value', () => {

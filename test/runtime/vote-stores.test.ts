@@ -6,13 +6,14 @@ import { describe, expect, it } from 'vitest';
 import type { AcceptorState } from '../../src/protocol/acceptor.ts';
 import type { Ballot, Instance, ValueId } from '../../src/protocol/ids.ts';
 import type { AcceptedEntry, DecisionEntry } from '../../src/protocol/messages.ts';
+import { packRun } from '../../src/protocol/runs.ts';
 import { FileVoteStore } from '../../runtime/storage/file-vote-store.ts';
 import { SabVoteStore } from '../../runtime/storage/sab-vote-store.ts';
 
 const vote = (i: number, b: number, bytes = 100): AcceptedEntry => ({
   instance: i as Instance,
   ballot: b as Ballot,
-  value: { kind: 'batch', items: [{ id: (1000 + i) as ValueId, bytes: new Uint8Array(bytes).fill(i & 255) }] },
+  value: { kind: 'batch', runs: [packRun((1000 + i) as ValueId, [new Uint8Array(bytes).fill(i & 255)])] },
 });
 const decision = (i: number, b: number): DecisionEntry => ({ instance: i as Instance, ballot: b as Ballot });
 
@@ -58,10 +59,15 @@ describe('SabVoteStore (memory storage)', () => {
     expectState(new SabVoteStore(store.sab).load(), want);
   });
 
-  it('gives back batches whose values start at any alignment, and noop and skip votes, through compactions', () => {
+  it('gives back batches whose runs start at any alignment, and noop and skip votes, through compactions', () => {
     const store = SabVoteStore.create(16 * 1024);
-    const backing = new Uint8Array(4096);
-    for (let k = 0; k < backing.length; k++) backing[k] = (k * 7) & 255;
+    /** A run of 1 to 4 values whose packed bytes start at offset k mod 8 of their buffer. */
+    const runAt = (k: number): ReturnType<typeof packRun> => {
+      const r = packRun((k * 8) as ValueId, Array.from({ length: 1 + (k % 4) }, (_, j) => new Uint8Array((k * 13 + j) % 200).map((_x, n) => (n * 7 + k) & 255)));
+      const buf = new Uint8Array(r.packed.length + 8);
+      buf.set(r.packed, k % 8);
+      return { ...r, packed: buf.subarray(k % 8, (k % 8) + r.packed.length) };
+    };
     const votes = new Map<number, AcceptedEntry>();
     const snapshot = (): AcceptorState => ({ promised: 3 as Ballot, accepted: [...votes.values()], decided: [] });
     for (let k = 0; k < 300; k++) {
@@ -75,10 +81,7 @@ describe('SabVoteStore (memory storage)', () => {
             : {
                 instance: i as Instance,
                 ballot,
-                value: {
-                  kind: 'batch',
-                  items: Array.from({ length: 1 + (k % 4) }, (_, j) => ({ id: (k * 8 + j) as ValueId, bytes: backing.subarray(k + j * 3, k + j * 3 + ((k * 13 + j) % 200)) })),
-                },
+                value: { kind: 'batch', runs: k % 3 === 0 ? [runAt(k), runAt(k + 1)] : [runAt(k)] },
               };
       votes.set(i, v);
       store.append([v], [], snapshot);

@@ -10,7 +10,7 @@ import { Learner } from '../../src/protocol/learner.ts';
 import { assert } from '../../src/assert.ts';
 import type { AcceptedEntry, Message, Outbound, Phase2A, Phase2B, Repair } from '../../src/protocol/messages.ts';
 import type { ProtocolOptions, RingSpec } from '../../src/protocol/options.ts';
-import type { DeliveredInstance, Ready } from '../../src/protocol/ready.ts';
+import type { DeliveredRuns, Ready } from '../../src/protocol/ready.ts';
 import type { ClusterOptions, RoleKind } from '../../src/sim/cluster.ts';
 
 /**
@@ -57,7 +57,7 @@ export class AssertingAcceptor extends Acceptor {
 
 /** Skips every tenth instance, as a learner that jumps over a gap instead of repairing it would. */
 export class GapSkippingLearner extends Learner {
-  override ready(): Ready<DeliveredInstance> {
+  override ready(): Ready<DeliveredRuns> {
     const r = super.ready();
     return { ...r, delivered: r.delivered.filter((d) => d.instance % 10 !== 9) };
   }
@@ -65,22 +65,22 @@ export class GapSkippingLearner extends Learner {
 
 /** Hands every delivered instance over twice. */
 export class DoubleDeliveringLearner extends Learner {
-  override ready(): Ready<DeliveredInstance> {
+  override ready(): Ready<DeliveredRuns> {
     const r = super.ready();
     return { ...r, delivered: r.delivered.flatMap((d) => [d, d]) };
   }
 }
 
-/** Forgets to drop duplicate client values (a proposer's retry decided in a second instance). */
+/** Forgets to drop duplicate runs of client values (a proposer's retry decided in a second instance). */
 export class NoDedupLearner extends Learner {
   private readonly ringOfSpec: RingId;
   constructor(id: NodeId, spec: RingSpec, opts: ProtocolOptions) {
     super(id, spec, opts);
     this.ringOfSpec = spec.ring;
   }
-  protected override toDelivered(e: AcceptedEntry): DeliveredInstance {
+  protected override toDelivered(e: AcceptedEntry): DeliveredRuns {
     const v = e.value;
-    return { ring: this.ringOfSpec, instance: e.instance, values: v.kind === 'batch' ? v.items : [], slots: v.kind === 'skip' ? v.slots : 1 };
+    return { ring: this.ringOfSpec, instance: e.instance, runs: v.kind === 'batch' ? v.runs : [], slots: v.kind === 'skip' ? v.slots : 1 };
   }
 }
 
@@ -93,7 +93,7 @@ export class EagerAckCoordinator extends Coordinator {
     this.ringOfSpec = spec.ring;
   }
   override step(msg: Message): void {
-    if (msg.type === 'submit' && this.currentStatus !== 'standby') for (const v of msg.values) this.eager.push(v.id);
+    if (msg.type === 'submit' && this.currentStatus !== 'standby') for (const r of msg.runs) this.eager.push(r.first);
     super.step(msg);
   }
   override hasReady(): boolean {
@@ -103,7 +103,7 @@ export class EagerAckCoordinator extends Coordinator {
     const r = super.ready();
     const acks: Outbound[] = this.eager.map((id) => ({
       to: valueIdProposer(id) as NodeId,
-      msg: { type: 'ack', ring: this.ringOfSpec, from: this.id, ids: [id] },
+      msg: { type: 'ack', ring: this.ringOfSpec, from: this.id, firsts: [id] },
     }));
     this.eager = [];
     return { ...r, messages: [...r.messages, ...acks] };
