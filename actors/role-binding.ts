@@ -28,13 +28,13 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
   // One writer for every message: the post office calls it at once, while `encoding` is set.
   let encoding: Message | null = null;
   const write = (bytes: Uint8Array, offset: number): number => encodeInto(encoding as Message, bytes, offset, ENCODE_OPTS);
+  const size = (): number => encodedSize(encoding as Message);
   // An actor on the same thread gets the message object itself: no encoding, no copy.
   const send = (to: number | 'group', msg: Message): void => {
     if (to !== 'group' && ctx.sendObject(to, msg)) return;
     encoding = msg;
-    const size = encodedSize(msg);
     if (to === 'group') ctx.sendGroupObject(ring, msg, FrameKind.PROTOCOL, size, write);
-    else ctx.sendFrame(to, FrameKind.PROTOCOL, size, write);
+    else ctx.sendFrame(to, FrameKind.PROTOCOL, size(), write);
     encoding = null;
   };
   return {

@@ -22,7 +22,8 @@ export interface ActorContext {
    */
   sendObject(to: number, msg: unknown): boolean;
   /** Like sendGroup, but members on this thread get `msg` itself and other threads get the frame. */
-  sendGroupObject(ring: number, msg: unknown, kind: number, size: number, write: PayloadWriter): void;
+  /** `size` is asked for only when some member is on another thread and the frame must be written. */
+  sendGroupObject(ring: number, msg: unknown, kind: number, size: () => number, write: PayloadWriter): void;
   setTimer(name: string, delayMs: number, repeat?: boolean): void;
   cancelTimer(name: string): void;
   log(line: string): void;

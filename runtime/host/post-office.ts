@@ -130,7 +130,7 @@ export class PostOffice {
   }
 
   /** Group send where this thread's members get the object and other threads one frame each. */
-  sendGroupObject(ring: number, src: number, msg: unknown, kind: number, size: number, write: PayloadWriter): void {
+  sendGroupObject(ring: number, src: number, msg: unknown, kind: number, size: () => number, write: PayloadWriter): void {
     const hosts = this.groupHosts.get(ring) ?? [];
     let length = -1;
     for (const h of hosts) {
@@ -139,7 +139,7 @@ export class PostOffice {
         this.localObjects.push({ dst: GROUP_ADDRESS, src, ring, msg });
         continue;
       }
-      if (length < 0) length = this.compose(GROUP_ADDRESS, src, kind, ring, size, write);
+      if (length < 0) length = this.compose(GROUP_ADDRESS, src, kind, ring, size(), write);
       this.sendToHost(h, length);
     }
   }
