@@ -19,6 +19,15 @@ describe('the public API (runtime/index.ts)', () => {
       const end = Date.now() + 10_000;
       while (got.length === 0 && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
       expect(got).toEqual(['hello']);
+      // A value above the ring's submitBytesMax, or not bytes, is refused at once; the node goes on.
+      const max = ringcast.DEFAULT_PROTOCOL_OPTIONS.submitBytesMax;
+      await expect(node.proposer(1).propose(new Uint8Array(max + 1))).rejects.toMatchObject({ code: ringcast.ErrorCode.VALUE_TOO_LARGE });
+      await expect(node.proposer(1).propose('text' as unknown as Uint8Array)).rejects.toMatchObject({ code: ringcast.ErrorCode.INVALID_ARGUMENT });
+      await node.proposer(1).propose(new Uint8Array(max).fill(7));
+      const end2 = Date.now() + 10_000;
+      while (got.length < 2 && Date.now() < end2) await new Promise((r) => setTimeout(r, 10));
+      expect(got.length).toBe(2);
+      expect(node.supervisor.counts()).toMatchObject({ restarts: 0 });
     } finally {
       await node.close();
     }
