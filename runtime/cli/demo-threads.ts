@@ -16,7 +16,8 @@ export interface ThreadDemoOptions {
   readonly window: number;
 }
 
-const clock = (): number => performance.timeOrigin + performance.now();
+const TIME_ORIGIN = performance.timeOrigin;
+const clock = (): number => TIME_ORIGIN + performance.now();
 
 export async function runThreadDemo(o: ThreadDemoOptions): Promise<void> {
   console.log(`ringcast demo: 1 ring, ${o.mode} dissemination, 3 acceptors, ${o.valueBytes} B values, ${o.seconds} s, ${o.placement} threads`);
