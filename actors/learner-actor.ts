@@ -20,7 +20,8 @@ const learnerActor: ActorModule = {
     const deliver = (items: readonly DeliveredRuns[]): void => {
       for (const d of items) {
         const size = deliveredSize(d);
-        for (const s of subscribers) ctx.sendFrame(s, FrameKind.DELIVERED, size, (b, o) => encodeDelivered(d, b, o));
+        const write = (b: Uint8Array, o: number): number => encodeDelivered(d, b, o);
+        for (const s of subscribers) if (!ctx.trySendFrameDirect(s, FrameKind.DELIVERED, size, write)) ctx.sendFrame(s, FrameKind.DELIVERED, size, write);
       }
     };
     return bindRole(ctx, args.spec.ring, role, {

@@ -12,6 +12,11 @@ export interface ActorContext {
   nowMs(): number;
   /** Sends a frame of `kind` with a payload of at most `size` bytes written by `write`. */
   sendFrame(to: number, kind: number, size: number, write: PayloadWriter): boolean;
+  /**
+   * Like sendFrame, but `write` is handed the mailbox's own memory, skipping a copy: for writers
+   * that align their bulk copies to it. False, with nothing sent, when the mailbox has no room now.
+   */
+  trySendFrameDirect(to: number, kind: number, size: number, write: PayloadWriter): boolean;
   /** Sends one frame to every member of a ring's multicast group (but the sender). */
   sendGroup(ring: number, kind: number, size: number, write: PayloadWriter): void;
   /** Sends a user message (msgpack) to another actor. */

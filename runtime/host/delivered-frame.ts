@@ -1,7 +1,10 @@
 /**
  * A learner's delivered instance as a frame payload, little-endian:
- *   u16 ring | f64 instance | u32 slots | u32 runs | runs × (f64 first id | u32 values | u32 packed length | packed)
- * The learner copies each run's packed values with one call (protocol/runs.ts); the receiver
+ *   u16 ring | f64 instance | u32 slots | u32 runs |
+ *   runs × (f64 first id | u32 values | u32 packed length | u32 pad | pad bytes | packed)
+ * The learner copies each run's packed values with one call (protocol/runs.ts), `pad` (0..7)
+ * putting them at the same address modulo 8 as their source, so that the copy into shared memory
+ * runs word by word and can go straight into the ring (PostOffice.trySendDirect). The receiver
  * copies the frame once and hands out views into that copy.
  */
 import type { Instance, RingId, ValueId } from '../../src/protocol/ids.ts';
@@ -10,11 +13,12 @@ import type { DeliveredInstance, DeliveredRuns } from '../../src/protocol/ready.
 import { RUN_ITEM_HEAD_BYTES } from '../../src/protocol/runs.ts';
 
 const HEAD = 2 + 8 + 4 + 4;
-const RUN_HEAD = 8 + 4 + 4;
+const RUN_HEAD = 8 + 4 + 4 + 4;
 
+/** The most bytes the frame of `d` takes (pads included). */
 export function deliveredSize(d: DeliveredRuns): number {
   let n = HEAD;
-  for (const r of d.runs) n += RUN_HEAD + r.packed.length;
+  for (const r of d.runs) n += RUN_HEAD + 7 + r.packed.length;
   return n;
 }
 
@@ -27,11 +31,13 @@ export function encodeDelivered(d: DeliveredRuns, bytes: Uint8Array, offset: num
   view.setUint32(o + 14, d.runs.length, true);
   o += HEAD;
   for (const r of d.runs) {
+    const pad = (r.packed.byteOffset - (bytes.byteOffset + o + RUN_HEAD)) & 7;
     view.setFloat64(o, r.first, true);
     view.setUint32(o + 8, r.count, true);
     view.setUint32(o + 12, r.packed.length, true);
-    bytes.set(r.packed, o + RUN_HEAD);
-    o += RUN_HEAD + r.packed.length;
+    view.setUint32(o + 16, pad, true);
+    bytes.set(r.packed, o + RUN_HEAD + pad);
+    o += RUN_HEAD + pad + r.packed.length;
   }
   return o - offset;
 }
@@ -54,9 +60,11 @@ export function decodeDelivered(src: Uint8Array, srcOffset: number, length: numb
     if (o + RUN_HEAD > end) return null;
     const first = view.getFloat64(o, true);
     const count = view.getUint32(o + 8, true);
-    const runEnd = o + RUN_HEAD + view.getUint32(o + 12, true);
+    const pad = view.getUint32(o + 16, true);
+    if (pad > 7) return null;
+    const runEnd = o + RUN_HEAD + pad + view.getUint32(o + 12, true);
     if (runEnd > end) return null;
-    o += RUN_HEAD;
+    o += RUN_HEAD + pad;
     for (let j = 0; j < count; j++) {
       if (o + RUN_ITEM_HEAD_BYTES > runEnd) return null;
       const len = view.getUint32(o, true);

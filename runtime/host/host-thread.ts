@@ -51,6 +51,7 @@ function contextFor(spec: ActorSpec, timers: Hosted['timers']): ActorContext {
     name: spec.name,
     nowMs: now,
     sendFrame: (to, kind, size, write) => po.send(to, self, kind, size, write),
+    trySendFrameDirect: (to, kind, size, write) => po.trySendDirect(to, self, kind, size, write),
     sendGroup: (ring, kind, size, write) => po.sendGroup(ring, self, kind, size, write),
     sendObject: (to, msg) => po.sendObject(to, self, msg),
     sendGroupObject: (ring, msg, kind, size, write) => po.sendGroupObject(ring, self, msg, kind, size, write),

@@ -10,7 +10,7 @@
  * protocol tolerates loss and re-sends, and a thread must never block on a peer that may be
  * blocked on it.
  */
-import { attachSpscRing, type RingConsumer, type RingProducer } from '../../src/sab-ring/index.ts';
+import { attachSpscRing, RESERVE_FULL, type RingConsumer, type RingProducer } from '../../src/sab-ring/index.ts';
 import { Doorbells } from './doorbell.ts';
 import { ENVELOPE_BYTES, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
 
@@ -104,6 +104,40 @@ export class PostOffice {
     }
     const length = this.compose(dst, src, kind, 0, size, write);
     return this.sendToHost(h, length);
+  }
+
+  /**
+   * Writes a frame straight into the ring to `dst`'s thread, skipping the scratch copy of
+   * compose(): for writers that align their bulk copies to the buffer they are handed (see
+   * compose for why that matters). False, with nothing written or queued, when the ring has no
+   * room now or frames already wait for it; the caller keeps its data and tries again later.
+   * A frame for an actor on this thread goes the usual way.
+   */
+  trySendDirect(dst: number, src: number, kind: number, size: number, write: PayloadWriter): boolean {
+    const h = this.hostOf.get(dst);
+    if (h === undefined || h === this.host) return this.send(dst, src, kind, size, write);
+    const producer = this.producers[h];
+    if (producer === null || producer === undefined || (this.overflow[h] as Uint8Array[]).length > 0) return false;
+    if (ENVELOPE_BYTES + size > producer.frameBytesMax) {
+      this.stats.tooLarge++;
+      return false;
+    }
+    const offset = producer.reserve(ENVELOPE_BYTES + size);
+    if (offset === RESERVE_FULL) return false;
+    const bytes = producer.bytes;
+    writeEnvelope(bytes, offset, dst, src, kind, 0);
+    producer.commit(ENVELOPE_BYTES + write(bytes, offset + ENVELOPE_BYTES));
+    this.stats.framesSent++;
+    this.dirty.add(h);
+    return true;
+  }
+
+  /** Whether a frame of `size` bytes for `dst` could ever be sent (a known address, a ring that holds it). */
+  canEverSend(dst: number, size: number): boolean {
+    const h = this.hostOf.get(dst);
+    if (h === undefined) return false;
+    const producer = this.producers[h];
+    return h === this.host || (producer !== null && producer !== undefined && ENVELOPE_BYTES + size <= producer.frameBytesMax);
   }
 
   isLocal(addr: number): boolean {

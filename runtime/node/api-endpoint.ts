@@ -11,7 +11,8 @@ import type { DeliveredInstance } from '../../src/protocol/ready.ts';
 import { decodeDelivered } from '../host/delivered-frame.ts';
 import { FrameKind } from '../host/envelope.ts';
 import type { PostOffice } from '../host/post-office.ts';
-import { PROPOSE_FRAME_BYTES_TARGET, encodeProposeFrame, proposeFrameSize } from '../host/propose-frame.ts';
+import { PROPOSE_FRAME_BYTES_TARGET, encodeProposeFrame, proposeFrameSizeMax } from '../host/propose-frame.ts';
+import { RUN_ITEM_HEAD_BYTES } from '../../src/protocol/runs.ts';
 import { API_ADDRESS } from './node-plan.ts';
 
 interface PendingPropose {
@@ -19,6 +20,22 @@ interface PendingPropose {
   readonly resolve: (id: ValueId) => void;
   readonly reject: (e: unknown) => void;
 }
+
+/**
+ * Values proposed to one proposer and not yet in its mailbox: their request ids, and their bytes
+ * packed as in a run (u32 length | bytes), in a buffer reused from flush to flush.
+ */
+interface Staged {
+  readonly ids: number[];
+  /** The first id, and the offset of the first packed value, not sent yet. */
+  idsHead: number;
+  head: number;
+  used: number;
+  buf: Uint8Array;
+  view: DataView;
+}
+
+const STAGED_BYTES_INITIAL = 256 * 1024;
 
 interface Subscription {
   readonly callbacks: Set<(d: DeliveredInstance) => void>;
@@ -30,8 +47,8 @@ export class ApiEndpoint {
   private readonly pending = new Map<number, PendingPropose>();
   private readonly outstanding = new Map<number, number>();
   private readonly subscriptions = new Map<number, Subscription>();
-  /** Requests gathered since the last flush, per proposer (request ids and values): sent as one frame. */
-  private readonly unsent = new Map<number, { ids: number[]; values: Uint8Array[] }>();
+  /** Requests not sent yet, per proposer: sent as few frames as the mailbox takes. */
+  private readonly staged = new Map<number, Staged>();
   private nextRequest = 1;
   private open = true;
   private flushQueued = false;
@@ -58,12 +75,12 @@ export class ApiEndpoint {
     }
     const id = this.nextRequest;
     this.nextRequest = (this.nextRequest % 0xffff_fffe) + 1;
-    const list = this.unsent.get(proposer);
-    if (list === undefined) this.unsent.set(proposer, { ids: [id], values: [bytes] });
-    else {
-      list.ids.push(id);
-      list.values.push(bytes);
-    }
+    // Copied now: the caller may reuse its buffer as soon as propose() returns.
+    const s = this.stagedFor(proposer, RUN_ITEM_HEAD_BYTES + bytes.length);
+    s.view.setUint32(s.used, bytes.length, true);
+    s.buf.set(bytes, s.used + RUN_ITEM_HEAD_BYTES);
+    s.used += RUN_ITEM_HEAD_BYTES + bytes.length;
+    s.ids.push(id);
     this.stats.proposed++;
     this.outstanding.set(proposer, n + 1);
     this.scheduleFlush();
@@ -101,6 +118,8 @@ export class ApiEndpoint {
 
   /** A proposer crashed: what it had not acknowledged may or may not be decided. */
   rejectPending(proposer: number, reason: unknown): void {
+    // Values not sent yet go too: their requests are rejected here.
+    this.staged.delete(proposer);
     for (const [id, p] of this.pending) {
       if (p.proposer !== proposer) continue;
       this.pending.delete(id);
@@ -132,31 +151,75 @@ export class ApiEndpoint {
     });
   }
 
+  /** The staging of `proposer`, with room for `bytes` more. */
+  private stagedFor(proposer: number, bytes: number): Staged {
+    let s = this.staged.get(proposer);
+    if (s === undefined) {
+      const buf = new Uint8Array(Math.max(STAGED_BYTES_INITIAL, bytes));
+      s = { ids: [], idsHead: 0, head: 0, used: 0, buf, view: new DataView(buf.buffer) };
+      this.staged.set(proposer, s);
+    }
+    if (s.used + bytes <= s.buf.length) return s;
+    // Move what is left to the front, in a larger buffer if that is not enough.
+    const left = s.used - s.head;
+    const buf = left + bytes <= s.buf.length ? s.buf : new Uint8Array(Math.max(2 * s.buf.length, left + bytes));
+    if (buf === s.buf) buf.copyWithin(0, s.head, s.used);
+    else buf.set(s.buf.subarray(s.head, s.used));
+    s.ids.splice(0, s.idsHead);
+    s.idsHead = 0;
+    s.head = 0;
+    s.used = left;
+    s.buf = buf;
+    s.view = new DataView(buf.buffer);
+    return s;
+  }
+
+  /**
+   * Moves staged values into the proposers' mailboxes, written straight into the ring; what does
+   * not fit now stays staged for the next turn (no copy into an overflow queue).
+   */
   private sendProposals(): void {
-    for (const [proposer, { ids, values }] of this.unsent) {
-      let start = 0;
-      while (start < ids.length) {
-        let end = start;
-        let bytes = 4;
-        while (end < ids.length && (end === start || bytes < PROPOSE_FRAME_BYTES_TARGET)) bytes += 8 + (values[end++] as Uint8Array).length;
-        const from = start;
-        const sent = this.po.send(proposer, API_ADDRESS, FrameKind.PROPOSE, proposeFrameSize(values, from, end), (b, o) => encodeProposeFrame(ids, values, from, end, b, o));
-        if (!sent) {
-          const err = new RingcastError(ErrorCode.MAILBOX_FULL, `mailbox to proposer ${proposer} is full`);
-          for (let k = from; k < end; k++) this.settle(ids[k] as number, null, err);
+    for (const [proposer, s] of this.staged) {
+      while (s.idsHead < s.ids.length) {
+        const from = s.idsHead;
+        const head = s.head;
+        let end = head;
+        let n = 0;
+        while (from + n < s.ids.length && (n === 0 || end - head < PROPOSE_FRAME_BYTES_TARGET)) {
+          end += RUN_ITEM_HEAD_BYTES + s.view.getUint32(end, true);
+          n++;
         }
-        start = end;
+        const size = proposeFrameSizeMax(n, end - head);
+        const buf = s.buf;
+        if (!this.po.trySendDirect(proposer, API_ADDRESS, FrameKind.PROPOSE, size, (b, o) => encodeProposeFrame(s.ids, from, from + n, buf, head, end, b, o))) {
+          if (this.po.canEverSend(proposer, size)) break; // full for now: the next turn tries again
+          const err = new RingcastError(ErrorCode.MAILBOX_FULL, `a frame of ${size} bytes does not fit the mailbox of proposer ${proposer}`);
+          for (let k = from; k < from + n; k++) this.settle(s.ids[k] as number, null, err);
+        }
+        s.idsHead = from + n;
+        s.head = end;
+      }
+      if (s.idsHead === s.ids.length) {
+        s.ids.length = 0;
+        s.idsHead = s.head = s.used = 0;
       }
     }
-    this.unsent.clear();
+  }
+
+  private hasStaged(): boolean {
+    for (const s of this.staged.values()) if (s.idsHead < s.ids.length) return true;
+    return false;
   }
 
   private async pump(): Promise<void> {
     const sink = this.onFrame.bind(this);
     while (this.open) {
       const n = this.po.drain(sink);
+      const staged = this.hasStaged();
+      if (staged) this.sendProposals();
       this.po.flush();
-      if (n === 0) await this.po.doorbells.sleepAsync(this.po.host, 20, () => this.po.hasWork() || !this.open);
+      // Values wait for room in a mailbox: look again soon even if nothing arrives.
+      if (n === 0) await this.po.doorbells.sleepAsync(this.po.host, staged ? 1 : 20, () => this.po.hasWork() || !this.open);
       else await Promise.resolve();
     }
   }
