@@ -47,10 +47,12 @@ async function drive(node: RingcastNode, o: ThreadDemoOptions): Promise<void> {
   let failed = 0;
   const endMs = performance.now() + o.seconds * 1000;
   let nextReport = performance.now() + 1000;
+  // propose() copies the value before it returns: one buffer serves every value.
+  const value = new Uint8Array(Math.max(8, o.valueBytes));
+  const stamp = new DataView(value.buffer);
   while (performance.now() < endMs) {
     while (outstanding < o.window) {
-      const value = new Uint8Array(Math.max(8, o.valueBytes));
-      new DataView(value.buffer).setFloat64(0, clock(), true);
+      stamp.setFloat64(0, clock(), true);
       outstanding++;
       proposer.propose(value).then(
         () => outstanding--,
