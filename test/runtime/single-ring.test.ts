@@ -134,7 +134,7 @@ describe('a single ring on worker threads', () => {
     expect(node.hostOf('hanger')?.alive).toBe(true);
   }, 60_000);
 
-  it('pins the spinning threads, as the kernel reports', async () => {
+  it('pins the hot threads, as the kernel reports', async () => {
     node = quiet(await startNode({ rings: [{ id: 1 }], placement: { mode: 'shared', cores: 2, pin: true, spin: true } }));
     const pinned = node.threadReport().filter((t) => t.cpu !== null);
     expect(pinned.length).toBeGreaterThan(0);
