@@ -7,7 +7,12 @@
  * the datagram's source address and port must be that peer's configured address and port, on the
  * unicast socket and on the multicast socket alike (a transport sends its multicasts from its
  * unicast socket). This catches misdirected and misconfigured traffic; it is not authentication:
- * a source address can be forged, and CRC-32C is not a MAC. Isolate the network for that.
+ * a source address can be forged, and CRC-32 is not a MAC. Isolate the network for that.
+ *
+ * Our own multicasts come back to us (the kernel loops them back to every member socket of the
+ * host, ours included): such a datagram, whose sender id is ours and whose source is our own
+ * unicast address and port, is counted as a multicast echo and ignored before any checksum is
+ * computed. It is not malformed; anything else claiming our id is dropped as fromSelf.
  *
  * Delivered frames of packed datagrams are views into the received datagram's buffer, which
  * Node allocates afresh for every datagram and this module never writes: a view stays valid and
@@ -20,8 +25,10 @@ import {
   FRAGMENT_HEADER_BYTES,
   FRAME_PREFIX_BYTES,
   HEADER_BYTES,
+  framePrefixOffset,
   readFragmentHeader,
   readHeader,
+  senderIdOf,
   type DatagramDropReason,
   type DatagramHeader,
 } from './datagram-format.ts';
@@ -47,6 +54,8 @@ export interface ReaderCounters {
   sequenceRegressions: number;
   /** Jumps beyond SEQUENCE_JUMP_MAX either way, taken as the sender having restarted. */
   sequenceResets: number;
+  /** Our own multicasts, looped back by the kernel and ignored unread (not counted as dropped). */
+  multicastEchoes: number;
   readonly dropped: Record<DatagramDropReason, number>;
 }
 
@@ -60,6 +69,7 @@ export function readerCountersZero(): ReaderCounters {
     sequenceGaps: 0,
     sequenceRegressions: 0,
     sequenceResets: 0,
+    multicastEchoes: 0,
     dropped: countsZeroOf(DATAGRAM_DROP_REASONS),
   };
 }
@@ -77,15 +87,24 @@ export class DatagramReader {
   /** Next sequence number expected per stream: sender id * 2 + (multicast ? 1 : 0). */
   private readonly sequenceNext = new Map<number, number>();
 
+  /**
+   * `self`: the address and port our unicast socket is bound to, which our multicasts leave from
+   * (address 0.0.0.0: any address of this host, so the port alone tells our echoes).
+   */
   constructor(
     private readonly nodeId: number,
     peers: ReadonlyMap<number, ResolvedPeer>,
     private readonly reassembly: Reassembly,
+    private readonly self: DatagramSource | null = null,
   ) {
     this.peers = peers;
   }
 
   receive(bytes: Uint8Array, source: DatagramSource, viaMulticast: boolean, nowMs: number): void {
+    if (viaMulticast && this.isEcho(bytes, source)) {
+      this.counters.multicastEchoes++;
+      return;
+    }
     const header = readHeader(bytes);
     if (typeof header === 'string') return this.drop(header);
     const refusal = this.identityRefusal(header, source, viaMulticast);
@@ -102,6 +121,12 @@ export class DatagramReader {
     if (malformed !== null) return this.drop(malformed);
     this.accepted(bytes, header, viaMulticast);
     this.deliverPacked(bytes, header);
+  }
+
+  private isEcho(bytes: Uint8Array, source: DatagramSource): boolean {
+    const self = this.self;
+    if (self === null || source.port !== self.port || senderIdOf(bytes) !== this.nodeId) return false;
+    return self.address === '0.0.0.0' || source.address === self.address;
   }
 
   private identityRefusal(header: DatagramHeader, source: DatagramSource, viaMulticast: boolean): DatagramDropReason | null {
@@ -127,13 +152,14 @@ export class DatagramReader {
     return this.reassembly.accept(header.senderId, fields, bytes.subarray(HEADER_BYTES + FRAGMENT_HEADER_BYTES), nowMs);
   }
 
-  /** Runs after packedRefusal() found every frame's length within the datagram. */
+  /** Runs after packedRefusal() found every frame's length and padding right. */
   private deliverPacked(bytes: Uint8Array, header: DatagramHeader): void {
-    let at = HEADER_BYTES;
+    let end = HEADER_BYTES;
     for (let i = 0; i < header.frameCount; i++) {
+      const at = framePrefixOffset(end);
       const start = at + FRAME_PREFIX_BYTES;
-      at = start + (bytes[at]! | (bytes[at + 1]! << 8));
-      this.deliver(header.senderId, bytes.subarray(start, at));
+      end = start + (bytes[at]! | (bytes[at + 1]! << 8));
+      this.deliver(header.senderId, bytes.subarray(start, end));
     }
   }
 
@@ -166,14 +192,16 @@ export class DatagramReader {
   }
 }
 
-/** Checks every frame's length before any is delivered: a bad datagram delivers nothing. */
+/** Checks every frame's length and padding before any is delivered: a bad datagram delivers nothing. */
 function packedRefusal(bytes: Uint8Array, frameCount: number): DatagramDropReason | null {
   if (frameCount === 0) return 'badFrameCount';
-  let at = HEADER_BYTES;
+  let end = HEADER_BYTES;
   for (let i = 0; i < frameCount; i++) {
+    const at = framePrefixOffset(end);
     if (at + FRAME_PREFIX_BYTES > bytes.length) return 'truncatedFrame';
-    at += FRAME_PREFIX_BYTES + (bytes[at]! | (bytes[at + 1]! << 8));
-    if (at > bytes.length) return 'truncatedFrame';
+    for (let p = end; p < at; p++) if (bytes[p] !== 0) return 'badPadding';
+    end = at + FRAME_PREFIX_BYTES + (bytes[at]! | (bytes[at + 1]! << 8));
+    if (end > bytes.length) return 'truncatedFrame';
   }
-  return at === bytes.length ? null : 'badFrameCount';
+  return end === bytes.length ? null : 'badFrameCount';
 }

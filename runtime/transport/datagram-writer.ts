@@ -11,16 +11,19 @@ import {
   DatagramFlag,
   FRAGMENT_HEADER_BYTES,
   FRAME_PREFIX_BYTES,
+  FIRST_FRAME_OFFSET,
   FRAMES_PER_DATAGRAM_MAX,
   HEADER_BYTES,
   fragmentChunkBytes,
   fragmentCountOf,
+  framePrefixOffset,
   sealDatagram,
   writeFragmentHeader,
 } from './datagram-format.ts';
 
 /** Datagram buffers kept for reuse once the socket is done with them. */
 const POOLED_BUFFERS_MAX = 64;
+const NO_HEAD = new Uint8Array(0);
 
 /** A sealed datagram on its way to the socket. */
 export interface OutboundDatagram {
@@ -49,7 +52,6 @@ export interface WriterCounters {
 export class DatagramWriter {
   readonly counters: WriterCounters = { framesSent: 0, fragmentsSent: 0 };
   private readonly pool: Buffer[] = [];
-  private readonly packBodyBytesMax: number;
   private readonly fragmentChunkBytesMax: number;
   private nextMessageId: number;
   private openBytes = 0;
@@ -60,7 +62,6 @@ export class DatagramWriter {
     firstMessageId: number,
     private readonly emit: (datagram: OutboundDatagram) => void,
   ) {
-    this.packBodyBytesMax = datagramBytesMax - HEADER_BYTES;
     this.fragmentChunkBytesMax = datagramBytesMax - HEADER_BYTES - FRAGMENT_HEADER_BYTES;
     this.nextMessageId = firstMessageId >>> 0;
   }
@@ -74,25 +75,36 @@ export class DatagramWriter {
     return this.openBytes;
   }
 
-  /** Copies the frame into the stream's open pack, or emits it as fragments if too large. */
-  append(stream: OutboundStream, frame: Uint8Array): void {
-    const packedBytes = FRAME_PREFIX_BYTES + frame.length;
-    if (packedBytes > this.packBodyBytesMax) {
+  /**
+   * Copies the frame into the stream's open pack, or emits it as fragments if too large. With a
+   * `head`, the frame is head followed by `frame`: a caller that prefixes a header of its own
+   * (the gateway's envelope) needs no copy of its own to join them.
+   */
+  append(stream: OutboundStream, frame: Uint8Array, head: Uint8Array = NO_HEAD): void {
+    const frameBytes = head.length + frame.length;
+    if (FIRST_FRAME_OFFSET + frameBytes > this.datagramBytesMax) {
       this.sealPack(stream);
-      this.emitFragments(stream, frame);
+      this.emitFragments(stream, head, frame);
       this.counters.framesSent++;
       return;
     }
-    const full = stream.packEnd + packedBytes > this.datagramBytesMax || stream.packFrames === FRAMES_PER_DATAGRAM_MAX;
-    if (full) this.sealPack(stream);
+    let at = framePrefixOffset(stream.packEnd);
+    const full = at + FRAME_PREFIX_BYTES + frameBytes > this.datagramBytesMax || stream.packFrames === FRAMES_PER_DATAGRAM_MAX;
+    if (full) {
+      this.sealPack(stream);
+      at = FIRST_FRAME_OFFSET - FRAME_PREFIX_BYTES;
+    }
     const pack = (stream.pack ??= this.take());
-    const at = stream.packEnd;
-    pack[at] = frame.length & 0xff;
-    pack[at + 1] = frame.length >>> 8;
-    pack.set(frame, at + FRAME_PREFIX_BYTES);
-    stream.packEnd = at + packedBytes;
+    for (let p = stream.packEnd; p < at; p++) pack[p] = 0;
+    pack[at] = frameBytes & 0xff;
+    pack[at + 1] = frameBytes >>> 8;
+    const frameAt = at + FRAME_PREFIX_BYTES;
+    if (head.length > 0) pack.set(head, frameAt);
+    pack.set(frame, frameAt + head.length);
+    const end = frameAt + frameBytes;
+    this.openBytes += end - stream.packEnd;
+    stream.packEnd = end;
     stream.packFrames++;
-    this.openBytes += packedBytes;
     this.counters.framesSent++;
   }
 
@@ -119,8 +131,9 @@ export class DatagramWriter {
     return this.pool.pop() ?? Buffer.allocUnsafe(this.datagramBytesMax);
   }
 
-  private emitFragments(stream: OutboundStream, frame: Uint8Array): void {
-    const totalBytes = frame.length;
+  /** Emits the frame head + body as fragments, each cut from the two without joining them first. */
+  private emitFragments(stream: OutboundStream, head: Uint8Array, body: Uint8Array): void {
+    const totalBytes = head.length + body.length;
     const count = fragmentCountOf(totalBytes, this.fragmentChunkBytesMax);
     assert(count >= 2 && count <= 0xffff, `a frame of ${totalBytes} bytes needs ${count} fragments`);
     const chunk = fragmentChunkBytes(totalBytes, count);
@@ -133,11 +146,18 @@ export class DatagramWriter {
       const end = Math.min(totalBytes, start + chunk);
       const buffer = this.take();
       writeFragmentHeader(buffer, HEADER_BYTES, { messageId, totalBytes, index, count });
-      buffer.set(frame.subarray(start, end), bodyAt);
+      copyRange(head, body, start, end, buffer, bodyAt);
       const length = sealDatagram(buffer, bodyAt + end - start, { flags, senderId: this.nodeId, frameCount: 1, sequence: stream.sequence });
       stream.sequence = (stream.sequence + 1) >>> 0;
       this.counters.fragmentsSent++;
       this.emit({ buffer, length, address: stream.address, port: stream.port });
     }
   }
+}
+
+/** Copies bytes [start, end) of head followed by body to target[at, ...). */
+function copyRange(head: Uint8Array, body: Uint8Array, start: number, end: number, target: Uint8Array, at: number): void {
+  const h = head.length;
+  if (start < h) target.set(head.subarray(start, Math.min(end, h)), at);
+  if (end > h) target.set(body.subarray(Math.max(0, start - h), end - h), at + Math.max(0, h - start));
 }

@@ -121,9 +121,11 @@ export class Reassembly {
   }
 }
 
+/** The whole frame, in a buffer of its own: not zero-filled first, as every byte is then written. */
 function joinPieces(entry: Incomplete): Uint8Array {
-  const frame = new Uint8Array(entry.totalBytes);
+  const frame = new Uint8Array(Buffer.allocUnsafeSlow(entry.totalBytes).buffer, 0, entry.totalBytes);
   const chunk = fragmentChunkBytes(entry.totalBytes, entry.count);
-  entry.pieces.forEach((piece, index) => piece !== undefined && frame.set(piece, index * chunk));
+  const pieces = entry.pieces;
+  for (let index = 0; index < pieces.length; index++) frame.set(pieces[index]!, index * chunk);
   return frame;
 }

@@ -26,7 +26,7 @@ export interface UdpTransportStats {
   /** 'error' events of the sockets, counted and otherwise ignored. */
   readonly socketErrors: number;
   readonly framesRefused: Readonly<Record<FrameRefusalReason, number>>;
-  /** Datagrams that passed every check. Every datagram read is either received or dropped. */
+  /** Datagrams that passed every check. Every datagram read is received, dropped, or an echo. */
   readonly datagramsReceived: number;
   readonly bytesReceived: number;
   /** Frames handed to the onFrame handler. */
@@ -36,6 +36,8 @@ export interface UdpTransportStats {
   readonly framesReassembled: number;
   readonly datagramsDropped: Readonly<Record<DatagramDropReason, number>>;
   readonly datagramsDroppedTotal: number;
+  /** Our own multicasts looped back by the kernel: ignored before any check, not dropped. */
+  readonly multicastEchoes: number;
   readonly reassemblyEvictions: { readonly timeout: number; readonly overflow: number };
   readonly reassemblyPendingMessages: number;
   readonly reassemblyPendingBytes: number;

@@ -77,7 +77,7 @@ export class UdpTransport {
       messagesMax: options.reassemblyMessagesMax,
       timeoutMs: options.reassemblyTimeoutMs,
     });
-    this.reader = new DatagramReader(options.nodeId, options.peers, this.reassembly);
+    this.reader = new DatagramReader(options.nodeId, options.peers, this.reassembly, this.boundAddress);
     this.injector = options.faults === null ? null : new FaultInjector(options.faults, this.faultSink());
     this.replaceStreams(options.peers);
     const m = options.multicast;
@@ -94,19 +94,20 @@ export class UdpTransport {
   }
 
   /**
-   * Queues a frame for a peer; the frame is copied, so its buffer may be reused at once. Returns
-   * false, and counts why, if the frame is refused: transport closed, queue full, frame larger
-   * than frameBytesMax, or unknown peer.
+   * Queues a frame for a peer; the frame is copied, so its buffer may be reused at once. With a
+   * `head`, the frame sent is head followed by `frame` (one copy, no joining by the caller).
+   * Returns false, and counts why, if the frame is refused: transport closed, queue full, frame
+   * larger than frameBytesMax, or unknown peer.
    */
-  send(peerNodeId: number, frame: Uint8Array): boolean {
+  send(peerNodeId: number, frame: Uint8Array, head?: Uint8Array): boolean {
     const stream = this.streams.get(peerNodeId);
-    return stream === undefined ? this.refuse(this.state === 'open' ? 'unknownPeer' : 'closed') : this.enqueue(stream, frame);
+    return stream === undefined ? this.refuse(this.state === 'open' ? 'unknownPeer' : 'closed') : this.enqueue(stream, frame, head);
   }
 
-  /** Queues a frame for the multicast group. Returns false, counted, if refused. */
-  sendMulticast(frame: Uint8Array): boolean {
+  /** Queues a frame (with a head, as for send()) for the multicast group. Returns false, counted, if refused. */
+  sendMulticast(frame: Uint8Array, head?: Uint8Array): boolean {
     const stream = this.multicastStream;
-    return stream === null ? this.refuse(this.state === 'open' ? 'noMulticast' : 'closed') : this.enqueue(stream, frame);
+    return stream === null ? this.refuse(this.state === 'open' ? 'noMulticast' : 'closed') : this.enqueue(stream, frame, head);
   }
 
   /** Seals every open pack and hands it to the socket. */
@@ -161,6 +162,7 @@ export class UdpTransport {
       framesReassembled: this.reassembly.counters.framesReassembled,
       datagramsDropped: dropped,
       datagramsDroppedTotal: Object.values(dropped).reduce((sum, n) => sum + n, 0),
+      multicastEchoes: r.multicastEchoes,
       reassemblyEvictions: { timeout: this.reassembly.counters.evictedTimeout, overflow: this.reassembly.counters.evictedOverflow },
       reassemblyPendingMessages: this.reassembly.pendingMessages,
       reassemblyPendingBytes: this.reassembly.pendingBytes,
@@ -201,11 +203,12 @@ export class UdpTransport {
     await Promise.all([closeSocket(this.unicastSocket), this.multicastSocket === null ? undefined : closeSocket(this.multicastSocket)]);
   }
 
-  private enqueue(stream: OutboundStream, frame: Uint8Array): boolean {
+  private enqueue(stream: OutboundStream, frame: Uint8Array, head: Uint8Array | undefined): boolean {
     if (this.state !== 'open') return this.refuse('closed');
-    if (frame.length > this.options.frameBytesMax) return this.refuse('tooLarge');
-    if (this.queuedBytes() + frame.length > this.options.queuedBytesMax) return this.refuse('queueFull');
-    this.writer.append(stream, frame);
+    const frameBytes = frame.length + (head?.length ?? 0);
+    if (frameBytes > this.options.frameBytesMax) return this.refuse('tooLarge');
+    if (this.queuedBytes() + frameBytes > this.options.queuedBytesMax) return this.refuse('queueFull');
+    this.writer.append(stream, frame, head);
     this.streamsOpen.add(stream);
     this.scheduleFlush();
     return true;

@@ -96,7 +96,7 @@ describe('UdpTransport unicast on loopback', () => {
     const [a, b] = await pair({ autoFlush: false });
     const atB = logFrames(b);
     for (let i = 0; i < 10; i++) a.send(2, numbered(i, 100));
-    expect(a.queuedBytes()).toBe(10 * 102);
+    expect(a.queuedBytes()).toBe(10 * 104); // each frame with its length and 2 bytes of padding
     await new Promise((resolve) => setTimeout(resolve, 20));
     expect(atB).toEqual([]);
     a.flush();

@@ -21,7 +21,7 @@ describe('datagram header', () => {
       senderId: 513,
       frameCount: 2,
       sequence: 0xfffffffe,
-      bodyBytes: 14,
+      bodyBytes: 17, // [2 padding, 2 length, 5 frame, 1 padding, 2 length, 5 frame]
     });
     expect(bytes[0]! | (bytes[1]! << 8)).toBe(DATAGRAM_MAGIC);
   });
@@ -30,7 +30,8 @@ describe('datagram header', () => {
     ['empty', () => new Uint8Array(0), 'tooShort'],
     ['shorter than a header', (b) => b.subarray(0, HEADER_BYTES - 1), 'tooShort'],
     ['magic', (b) => ((b[0] = 0), b), 'badMagic'],
-    ['version 2', (b) => ((b[2] = 2), resign(b)), 'badVersion'],
+    ['version 1 (CRC-32C)', (b) => ((b[2] = 1), resign(b)), 'badVersion'],
+    ['version 3', (b) => ((b[2] = 3), resign(b)), 'badVersion'],
     ['both PACKED and FRAGMENT', (b) => ((b[3] = DatagramFlag.PACKED | DatagramFlag.FRAGMENT), resign(b)), 'badFlags'],
     ['neither PACKED nor FRAGMENT', (b) => ((b[3] = DatagramFlag.MULTICAST), resign(b)), 'badFlags'],
     ['an unknown flag', (b) => ((b[3] = DatagramFlag.PACKED | 0x80), resign(b)), 'badFlags'],

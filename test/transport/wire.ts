@@ -10,6 +10,7 @@ import {
   FRAME_PREFIX_BYTES,
   HEADER_BYTES,
   checksumOf,
+  framePrefixOffset,
   sealDatagram,
   writeFragmentHeader,
   type FragmentFields,
@@ -21,6 +22,8 @@ export const PEER_ADDRESS = '127.0.0.1';
 export const PEER_PORT = 40_001;
 export const PEER_ID = 7;
 export const SELF_ID = 1;
+/** Where the reader's own unicast socket is bound: the source of its own multicasts. */
+export const FROM_SELF = { address: '127.0.0.1', port: 40_000 };
 
 export interface PackedSpec {
   readonly senderId?: number;
@@ -32,15 +35,20 @@ export interface PackedSpec {
 
 /** A PACKED datagram holding `frames`, correctly signed unless the caller alters it after. */
 export function packedDatagram(frames: readonly Uint8Array[], spec: PackedSpec = {}): Uint8Array {
-  const body = frames.reduce((n, f) => n + FRAME_PREFIX_BYTES + f.length, 0);
-  const bytes = new Uint8Array(HEADER_BYTES + body);
-  let at = HEADER_BYTES;
+  const starts: number[] = [];
+  let end = HEADER_BYTES;
   for (const f of frames) {
+    const at = framePrefixOffset(end);
+    starts.push(at);
+    end = at + FRAME_PREFIX_BYTES + f.length;
+  }
+  const bytes = new Uint8Array(end); // zero padding
+  frames.forEach((f, i) => {
+    const at = starts[i]!;
     bytes[at] = f.length & 0xff;
     bytes[at + 1] = f.length >>> 8;
     bytes.set(f, at + FRAME_PREFIX_BYTES);
-    at += FRAME_PREFIX_BYTES + f.length;
-  }
+  });
   return signed(bytes, DatagramFlag.PACKED | (spec.multicast === true ? DatagramFlag.MULTICAST : 0), spec, frames.length);
 }
 
@@ -75,7 +83,7 @@ export const DEFAULT_LIMITS: ReassemblyLimits = { frameBytesMax: 16 << 20, bytes
 export function readerWithLog(limits: ReassemblyLimits = DEFAULT_LIMITS): { reader: DatagramReader; log: FrameLog; reassembly: Reassembly } {
   const peers = new Map<number, ResolvedPeer>([[PEER_ID, { nodeId: PEER_ID, address: PEER_ADDRESS, port: PEER_PORT }]]);
   const reassembly = new Reassembly(limits);
-  const reader = new DatagramReader(SELF_ID, peers, reassembly);
+  const reader = new DatagramReader(SELF_ID, peers, reassembly, FROM_SELF);
   const log: FrameLog = { frames: [] };
   reader.handler = (from, bytes) => log.frames.push({ from, bytes: new Uint8Array(bytes) });
   return { reader, log, reassembly };
