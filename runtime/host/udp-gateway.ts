@@ -4,10 +4,16 @@
  * maps every remote address here) and leave as datagrams, many frames to one; a group frame
  * leaves once, by IP multicast, where the ring has a group (else one copy per node with members).
  * Frames from the network go back into the rings, to the local actor or the ring's local group.
+ *
+ * Per frame it copies the payload once each way (ring to datagram with the envelope written in
+ * front by the transport, datagram to ring) and allocates nothing but a view; the threads it
+ * writes to are woken once per datagram, not once per frame.
  */
 import { UdpTransport, type UdpTransportOptions } from '../transport/index.ts';
 import { ENVELOPE_BYTES, FrameKind, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
 import type { PostOffice } from './post-office.ts';
+
+const LOCAL_ONLY = { localOnly: true } as const;
 
 export interface GatewayInit {
   readonly transport: UdpTransportOptions;
@@ -24,7 +30,21 @@ export class UdpGateway {
   private readonly nodeOf: Map<number, number>;
   private readonly multicastRings: Set<number>;
   private readonly groupNodes: Map<number, readonly number[]>;
-  private frame = new Uint8Array(64 * 1024);
+  /** Whether a ring's group has members on this node's actor threads (the topology is fixed). */
+  private readonly groupLocal = new Map<number, boolean>();
+  /** The envelope of the frame being sent: the transport copies it in front of the payload. */
+  private readonly envelope = new Uint8Array(ENVELOPE_BYTES);
+  /** The payload being handed to the post office, for `writeInbound` (one closure for all frames). */
+  private inbound: Uint8Array = this.envelope;
+  private readonly writeInbound = (b: Uint8Array, o: number): number => {
+    b.set(this.inbound, o);
+    return this.inbound.length;
+  };
+  private flushQueued = false;
+  private readonly flushInbound = (): void => {
+    this.flushQueued = false;
+    this.po.flush();
+  };
 
   private constructor(
     private readonly transport: UdpTransport,
@@ -43,15 +63,17 @@ export class UdpGateway {
 
   /** A frame from a local actor for `dst` on another node (or for a ring's group). */
   toNetwork(dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number): void {
-    const frame = this.compose(dst, src, kind, ring, bytes, offset, length);
+    // The transport copies envelope and payload into its datagram: both may be reused at once.
+    writeEnvelope(this.envelope, 0, dst, src, kind, ring);
+    const payload = bytes.subarray(offset, offset + length);
     if (dst === GROUP_ADDRESS) {
-      if (this.multicastRings.has(ring)) this.count(this.transport.sendMulticast(frame));
-      else for (const n of this.groupNodes.get(ring) ?? []) this.count(this.transport.send(n, frame));
+      if (this.multicastRings.has(ring)) this.count(this.transport.sendMulticast(payload, this.envelope));
+      else for (const n of this.groupNodes.get(ring) ?? []) this.count(this.transport.send(n, payload, this.envelope));
       return;
     }
     const node = this.nodeOf.get(dst);
     if (node === undefined) this.stats.refused++;
-    else this.count(this.transport.send(node, frame));
+    else this.count(this.transport.send(node, payload, this.envelope));
   }
 
   /** Sends what the drain queued: many frames per datagram. */
@@ -72,14 +94,6 @@ export class UdpGateway {
     else this.stats.refused++;
   }
 
-  private compose(dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number): Uint8Array {
-    // The transport copies what it is given; this buffer is reused for the next frame.
-    if (this.frame.length < ENVELOPE_BYTES + length) this.frame = new Uint8Array(2 * (ENVELOPE_BYTES + length));
-    writeEnvelope(this.frame, 0, dst, src, kind, ring);
-    this.frame.set(bytes.subarray(offset, offset + length), ENVELOPE_BYTES);
-    return this.frame.subarray(0, ENVELOPE_BYTES + length);
-  }
-
   /**
    * A frame from another node. Only protocol and user frames cross nodes, and only to an actor of
    * this node or a ring's group: the API's kinds (propose, subscribe, …) and its address are local
@@ -89,15 +103,26 @@ export class UdpGateway {
     if (frame.length < ENVELOPE_BYTES) return void this.stats.malformed++;
     this.stats.framesIn++;
     const dst = envelopeDst(frame, 0);
-    const src = envelopeSrc(frame, 0);
     const kind = envelopeKind(frame, 0);
     if (kind !== FrameKind.PROTOCOL && kind !== FrameKind.USER) return void this.stats.droppedKind++;
-    const local = dst === GROUP_ADDRESS ? this.po.localGroupHostCount(envelopeRing(frame, 0)) > 0 : this.po.isLocalActor(dst);
+    const ring = envelopeRing(frame, 0);
+    const local = dst === GROUP_ADDRESS ? this.hasLocalGroup(ring) : this.po.isLocalActor(dst);
     if (!local) return void this.stats.droppedAddress++;
-    const length = frame.length - ENVELOPE_BYTES;
-    const write = (b: Uint8Array, o: number): number => (b.set(frame.subarray(ENVELOPE_BYTES), o), length);
-    if (dst === GROUP_ADDRESS) this.po.sendGroup(envelopeRing(frame, 0), src, kind, length, write, { localOnly: true });
-    else this.po.send(dst, src, kind, length, write);
-    this.po.flush();
+    const src = envelopeSrc(frame, 0);
+    this.inbound = frame.subarray(ENVELOPE_BYTES);
+    if (dst === GROUP_ADDRESS) this.po.sendGroup(ring, src, kind, this.inbound.length, this.writeInbound, LOCAL_ONLY);
+    else this.po.send(dst, src, kind, this.inbound.length, this.writeInbound);
+    this.inbound = this.envelope; // not to hold the datagram's buffer past its frames
+    // Frames come a datagram at a time: wake the threads once, after the datagram's last frame.
+    if (!this.flushQueued) {
+      this.flushQueued = true;
+      queueMicrotask(this.flushInbound);
+    }
+  }
+
+  private hasLocalGroup(ring: number): boolean {
+    let local = this.groupLocal.get(ring);
+    if (local === undefined) this.groupLocal.set(ring, (local = this.po.localGroupHostCount(ring) > 0));
+    return local;
   }
 }
