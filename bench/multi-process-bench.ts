@@ -6,6 +6,8 @@
  *   npx tsx bench/multi-process-bench.ts [--values N] [--quick]
  */
 import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync } from 'node:fs';
+import { loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Deployment } from '../test/deployment/processes.ts';
@@ -15,7 +17,31 @@ const COUNT = Number(args.values ?? (args.quick === true ? 20_000 : 100_000));
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
-async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number): Promise<{ valuesPerSec: number; mbPerSec: number }> {
+/** Ticks of /proc/<pid>/stat's utime and stime: USER_HZ, 100 on Linux whatever the kernel's HZ. */
+const TICKS_PER_SECOND = 100;
+
+/** CPU seconds used so far by the processes started with `config` (NaN without /proc). */
+function cpuSecondsOf(config: string): number {
+  let ticks = 0;
+  let pids: string[];
+  try {
+    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
+  } catch {
+    return NaN;
+  }
+  for (const pid of pids) {
+    try {
+      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(config)) continue;
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+      ticks += Number(fields[11]) + Number(fields[12]);
+    } catch {
+      // The process exited meanwhile.
+    }
+  }
+  return ticks / TICKS_PER_SECOND;
+}
+
+async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
   const d = new Deployment({ mode, basePort });
   try {
     for (const n of ['a1', 'a2', 'a3']) d.start(n, ['--quiet']);
@@ -29,9 +55,11 @@ async function measure(mode: (typeof MODES)[number], bytes: number, basePort: nu
     // The clock starts when the proposer's node is up and the load begins.
     await p.waitFor(/^load: \d+ values of/, 60_000);
     const t0 = performance.now();
+    const cpu0 = cpuSecondsOf(d.config);
     await p.waitFor(new RegExp(`load: ${COUNT} acked`), 600_000);
     const seconds = (performance.now() - t0) / 1000;
-    return { valuesPerSec: COUNT / seconds, mbPerSec: (COUNT * bytes) / seconds / 1e6 };
+    const cpuMicrosPerValue = ((cpuSecondsOf(d.config) - cpu0) * 1e6) / COUNT;
+    return { valuesPerSec: COUNT / seconds, mbPerSec: (COUNT * bytes) / seconds / 1e6, cpuMicrosPerValue };
   } finally {
     await d.stopAll();
   }
@@ -42,14 +70,15 @@ let port = 21000;
 for (const mode of MODES) {
   for (const bytes of SIZES) {
     const r = await measure(mode, bytes, (port += 300));
-    rows.push([mode, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1)]);
+    const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
+    rows.push([mode, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu]);
     console.error(`done: ${mode} ${bytes} B`);
   }
 }
-const header = ['dissemination', 'value B', 'values/s (acked)', 'MB/s'];
+const header = ['dissemination', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-console.log(`ring of 5 processes on loopback, ${COUNT} values per case`);
+console.log(`ring of 5 processes on loopback, ${COUNT} values per case, load average ${loadavg()[0]!.toFixed(2)} at the end`);
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
