@@ -35,9 +35,13 @@
  *  10  u16 fragment count (>= 2)
  *  12  fragment bytes
  *
- * Fragments are of equal size, ceil(total / count), but the last, which holds the remainder, so
- * that a receiver can check every fragment's length and offset without knowing the sender's
- * datagram size.
+ * Fragments are of equal size, ceil(total / count) rounded up to a multiple of 8, but the last,
+ * which holds the remainder, so that a receiver can check every fragment's length and offset
+ * without knowing the sender's datagram size. The multiple of 8 keeps every piece of the frame at
+ * the alignment it has in the sender's ring and in the receiver's whole frame (fragment bytes
+ * start at offset 32 of the datagram), for the word-by-word copies explained above. A sender cuts
+ * a frame into count = ceil(total / C) fragments, C being the largest multiple of 8 that fits
+ * its datagram: the chunk is then at most C and the last fragment never empty.
  */
 import { crc32 } from 'node:zlib';
 
@@ -193,14 +197,20 @@ export function readFragmentHeader(bytes: Uint8Array, offset: number): FragmentF
   return { messageId: view.getUint32(0, true), totalBytes: view.getUint32(4, true), index: view.getUint16(8, true), count: view.getUint16(10, true) };
 }
 
-/** How many fragments a frame of totalBytes needs when one carries at most chunkBytesMax. */
+/** The most frame bytes one fragment of a datagram of datagramBytesMax carries: a multiple of 8. */
+export function fragmentChunkBytesMaxOf(datagramBytesMax: number): number {
+  const room = datagramBytesMax - HEADER_BYTES - FRAGMENT_HEADER_BYTES;
+  return room - (room % FRAME_ALIGN_BYTES);
+}
+
+/** How many fragments a frame of totalBytes needs when one carries at most chunkBytesMax (a multiple of 8). */
 export function fragmentCountOf(totalBytes: number, chunkBytesMax: number): number {
   return Math.ceil(totalBytes / chunkBytesMax);
 }
 
-/** Bytes in every fragment but the last: ceil(total / count). */
+/** Bytes in every fragment but the last: ceil(total / count), rounded up to a multiple of 8. */
 export function fragmentChunkBytes(totalBytes: number, count: number): number {
-  return Math.ceil(totalBytes / count);
+  return Math.ceil(Math.ceil(totalBytes / count) / FRAME_ALIGN_BYTES) * FRAME_ALIGN_BYTES;
 }
 
 /**

@@ -15,6 +15,7 @@ import {
   FRAMES_PER_DATAGRAM_MAX,
   HEADER_BYTES,
   fragmentChunkBytes,
+  fragmentChunkBytesMaxOf,
   fragmentCountOf,
   framePrefixOffset,
   sealDatagram,
@@ -62,7 +63,7 @@ export class DatagramWriter {
     firstMessageId: number,
     private readonly emit: (datagram: OutboundDatagram) => void,
   ) {
-    this.fragmentChunkBytesMax = datagramBytesMax - HEADER_BYTES - FRAGMENT_HEADER_BYTES;
+    this.fragmentChunkBytesMax = fragmentChunkBytesMaxOf(datagramBytesMax);
     this.nextMessageId = firstMessageId >>> 0;
   }
 

@@ -5,7 +5,7 @@
  */
 import { ConfigError } from '../../src/errors.ts';
 import { booleanOf, integerIn, ipv4Of, objectOf } from './option-checks.ts';
-import { FRAGMENT_HEADER_BYTES, FRAGMENTS_PER_FRAME_MAX, HEADER_BYTES, UDP_PAYLOAD_BYTES_MAX } from './datagram-format.ts';
+import { FRAGMENTS_PER_FRAME_MAX, UDP_PAYLOAD_BYTES_MAX, fragmentChunkBytesMaxOf } from './datagram-format.ts';
 import { resolveFaultOptions, type FaultOptions, type ResolvedFaultOptions } from './fault-options.ts';
 
 const U16_MAX = 0xffff;
@@ -162,7 +162,7 @@ export function resolveTransportOptions(options: UdpTransportOptions): ResolvedT
   });
   const datagramBytesMax = integerIn('transport.datagramBytesMax', o['datagramBytesMax'] ?? 65_000, DATAGRAM_BYTES_MIN, UDP_PAYLOAD_BYTES_MAX);
   // A frame needs at most FRAGMENTS_PER_FRAME_MAX fragments of the smallest chunk this sender cuts.
-  const frameBytesLimit = Math.min(0xffff_ffff, FRAGMENTS_PER_FRAME_MAX * (datagramBytesMax - HEADER_BYTES - FRAGMENT_HEADER_BYTES));
+  const frameBytesLimit = Math.min(0xffff_ffff, FRAGMENTS_PER_FRAME_MAX * fragmentChunkBytesMaxOf(datagramBytesMax));
   const frameBytesMax = integerIn('transport.frameBytesMax', o['frameBytesMax'] ?? 16 * 1024 * 1024, 1, frameBytesLimit);
   const reassemblyBytesMax = integerIn('transport.reassemblyBytesMax', o['reassemblyBytesMax'] ?? Math.max(64 * 1024 * 1024, frameBytesMax), 1, 16 * GIB);
   if (reassemblyBytesMax < frameBytesMax) throw new ConfigError('transport.reassemblyBytesMax', `must be at least frameBytesMax (${frameBytesMax})`);

@@ -154,14 +154,14 @@ describe('malformed bodies', () => {
 
   it('drops fragments that disagree with earlier ones, repeat them, or come after the frame is done', () => {
     const { reader, log } = readerWithLog();
-    const piece = Uint8Array.of(1, 2, 3);
-    const first = fragmentDatagram({ messageId: 5, totalBytes: 6, index: 0, count: 2 }, piece);
+    const piece = (fill: number): Uint8Array => new Uint8Array(8).fill(fill);
+    const first = fragmentDatagram({ messageId: 5, totalBytes: 16, index: 0, count: 2 }, piece(1));
     reader.receive(first, FROM_PEER, false, NOW_MS);
     reader.receive(first, FROM_PEER, false, NOW_MS);
-    reader.receive(fragmentDatagram({ messageId: 5, totalBytes: 9, index: 1, count: 3 }, piece), FROM_PEER, false, NOW_MS);
-    reader.receive(fragmentDatagram({ messageId: 5, totalBytes: 6, index: 1, count: 2 }, Uint8Array.of(4, 5, 6)), FROM_PEER, false, NOW_MS);
+    reader.receive(fragmentDatagram({ messageId: 5, totalBytes: 24, index: 1, count: 3 }, piece(1)), FROM_PEER, false, NOW_MS);
+    reader.receive(fragmentDatagram({ messageId: 5, totalBytes: 16, index: 1, count: 2 }, piece(2)), FROM_PEER, false, NOW_MS);
     reader.receive(first, FROM_PEER, false, NOW_MS);
-    expect(log.frames.map((f) => [...f.bytes])).toEqual([[1, 2, 3, 4, 5, 6]]);
+    expect(log.frames.map((f) => [...f.bytes])).toEqual([[...piece(1), ...piece(2)]]);
     expect(reader.counters.dropped).toMatchObject({ fragmentDuplicate: 1, fragmentMismatch: 1, fragmentStale: 1 });
     expect(reader.counters.datagramsReceived).toBe(2);
   });

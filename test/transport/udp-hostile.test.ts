@@ -83,7 +83,7 @@ describe('UdpTransport under hostile traffic', () => {
     const raw = await openRawSocket();
     sockets = [raw];
     receiver.setPeers([{ nodeId: RAW_ID, address: '127.0.0.1', port: raw.address().port }]);
-    await sendRaw(raw, fragmentDatagram({ messageId: 8, totalBytes: 6, index: 0, count: 2 }, Uint8Array.of(1, 2, 3), { senderId: RAW_ID }), receiver.address().port);
+    await sendRaw(raw, fragmentDatagram({ messageId: 8, totalBytes: 16, index: 0, count: 2 }, new Uint8Array(8).fill(1), { senderId: RAW_ID }), receiver.address().port);
     await waitFor(() => receiver.stats().reassemblyEvictions.timeout === 1, 'the eviction by timeout');
     expect(receiver.stats()).toMatchObject({ reassemblyPendingMessages: 0, reassemblyPendingBytes: 0, framesReceived: 0 });
   });

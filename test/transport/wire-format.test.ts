@@ -5,6 +5,7 @@ import {
   HEADER_BYTES,
   fragmentBytesExpected,
   fragmentChunkBytes,
+  fragmentChunkBytesMaxOf,
   fragmentCountOf,
   readHeader,
   type DatagramDropReason,
@@ -50,16 +51,20 @@ describe('datagram header', () => {
 });
 
 describe('fragment geometry', () => {
-  it('cuts every frame size into fragments that cover it exactly, each within the chunk limit', () => {
+  it('cuts every frame size into fragments that cover it exactly, each within the chunk limit and cut at a multiple of 8', () => {
     const wrong: string[] = [];
-    for (const chunkMax of [1, 2, 3, 7, 100, 1440]) {
-      for (let total = chunkMax + 1; total < chunkMax * 9 + 5; total++) {
+    for (const datagramBytesMax of [128, 129, 135, 1472, 1475, 65_000, 65_507]) {
+      const chunkMax = fragmentChunkBytesMaxOf(datagramBytesMax);
+      if (chunkMax % 8 !== 0 || chunkMax > datagramBytesMax - 32) wrong.push(`chunk max ${chunkMax} of ${datagramBytesMax}`);
+      const totals = [chunkMax + 1, chunkMax * 2, chunkMax * 2 + 1, chunkMax * 9 + 5, chunkMax * 1000 - 1, chunkMax * 65_535];
+      for (let total = chunkMax + 1; total < chunkMax * 3 + 20; total += datagramBytesMax > 2000 ? 97 : 1) totals.push(total);
+      for (const total of totals) {
         const count = fragmentCountOf(total, chunkMax);
         const chunk = fragmentChunkBytes(total, count);
         const lengths = Array.from({ length: count }, (_, i) => fragmentBytesExpected(total, i, count));
         const covers = lengths.reduce((a, b) => a + b, 0) === total;
         const bounded = lengths.every((n, i) => n > 0 && n <= chunkMax && (i === count - 1 || n === chunk));
-        if (!covers || !bounded) wrong.push(`${total} in chunks of ${chunkMax}: ${lengths.join(',')}`);
+        if (!covers || !bounded || chunk % 8 !== 0 || count > 0xffff) wrong.push(`${total} in chunks of at most ${chunkMax}: ${count} of ${chunk}`);
       }
     }
     expect(wrong).toEqual([]);
