@@ -20,6 +20,7 @@ const coordinatorActor: ActorModule = {
         decidedUpTo: role.decidedWatermark,
         inflight: role.instancesInFlight,
         queued: role.queuedValues,
+        held: role.heldValues,
         ...role.stats,
       }),
     });
