@@ -24,6 +24,13 @@ interface Result {
   latency: Histogram;
 }
 
+/** The send time in a value's first 8 bytes; one DataView per buffer (a delivery's values share one). */
+let stampView = new DataView(new ArrayBuffer(8));
+function sentAt(bytes: Uint8Array): number {
+  if (stampView.buffer !== bytes.buffer) stampView = new DataView(bytes.buffer);
+  return stampView.getFloat64(bytes.byteOffset, true);
+}
+
 /**
  * Offers load: closed loop with `window` outstanding, or open loop at `ratePerSec`. propose()
  * copies the value before it returns, so one buffer serves every value (its first 8 bytes carry
@@ -37,7 +44,7 @@ async function offer(node: RingcastNode, bytes: number, seconds: number, load: {
     const now = clock();
     for (const v of d.values) {
       delivered++;
-      latency.record((now - new DataView(v.bytes.buffer, v.bytes.byteOffset, 8).getFloat64(0, true)) * 1000);
+      latency.record((now - sentAt(v.bytes)) * 1000);
     }
   });
   const proposer = node.proposer(1);

@@ -35,10 +35,13 @@ export async function runThreadDemo(o: ThreadDemoOptions): Promise<void> {
 
 async function drive(node: RingcastNode, o: ThreadDemoOptions): Promise<void> {
   const report = new LiveReport();
+  let view = new DataView(new ArrayBuffer(8));
   node.learner(1).onDeliver((d) => {
     const t = clock();
     for (const v of d.values) {
-      const sent = v.bytes.length >= 8 ? new DataView(v.bytes.buffer, v.bytes.byteOffset, 8).getFloat64(0, true) : t;
+      // A delivery's values share one buffer: one DataView for all of them.
+      if (view.buffer !== v.bytes.buffer) view = new DataView(v.bytes.buffer);
+      const sent = v.bytes.length >= 8 ? view.getFloat64(v.bytes.byteOffset, true) : t;
       report.delivered(v.bytes.length, (t - sent) * 1000);
     }
   });
