@@ -25,7 +25,7 @@ interface Result {
 }
 
 /** The send time in a value's first 8 bytes; one DataView per buffer (a delivery's values share one). */
-let stampView = new DataView(new ArrayBuffer(8));
+let stampView: DataView = new DataView(new ArrayBuffer(8));
 function sentAt(bytes: Uint8Array): number {
   if (stampView.buffer !== bytes.buffer) stampView = new DataView(bytes.buffer);
   return stampView.getFloat64(bytes.byteOffset, true);

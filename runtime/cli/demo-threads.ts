@@ -35,7 +35,7 @@ export async function runThreadDemo(o: ThreadDemoOptions): Promise<void> {
 
 async function drive(node: RingcastNode, o: ThreadDemoOptions): Promise<void> {
   const report = new LiveReport();
-  let view = new DataView(new ArrayBuffer(8));
+  let view: DataView = new DataView(new ArrayBuffer(8));
   node.learner(1).onDeliver((d) => {
     const t = clock();
     for (const v of d.values) {
