@@ -116,14 +116,21 @@ export class ApiEndpoint {
     if (this.subscriptions.has(learner)) this.sendSubscribe(learner, true);
   }
 
-  /** A proposer crashed: what it had not acknowledged may or may not be decided. */
-  rejectPending(proposer: number, reason: unknown): void {
+  /**
+   * A proposer crashed, or stopped as the node closes (`closing`): what it had not acknowledged
+   * may or may not be decided.
+   */
+  rejectPending(proposer: number, reason: unknown, closing = false): void {
     // Values not sent yet go too: their requests are rejected here.
     this.staged.delete(proposer);
     for (const [id, p] of this.pending) {
       if (p.proposer !== proposer) continue;
       this.pending.delete(id);
-      p.reject(new RingcastError(ErrorCode.ACTOR_CRASHED, `proposer ${proposer} crashed before the value was acknowledged; it may or may not be delivered`, { cause: reason }));
+      p.reject(
+        closing
+          ? new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged; it may or may not be delivered')
+          : new RingcastError(ErrorCode.ACTOR_CRASHED, `proposer ${proposer} crashed before the value was acknowledged; it may or may not be delivered`, { cause: reason }),
+      );
     }
     this.outstanding.set(proposer, 0);
   }

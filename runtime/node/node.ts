@@ -301,7 +301,7 @@ export class RingcastNode {
     const inc = this.live.get(address);
     if (inc === undefined) return;
     this.live.delete(address);
-    if (inc.actor.role === 'proposer') this.api.rejectPending(address, error);
+    if (inc.actor.role === 'proposer') this.api.rejectPending(address, error, this.closed);
     inc.exit('crash', error);
   }
 }

@@ -33,6 +33,16 @@ describe('the public API (runtime/index.ts)', () => {
     }
   }, 60_000);
 
+  it('settles every outstanding proposal when it closes: decided, or refused as closed', async () => {
+    const node = await ringcast.startNode({ rings: [{ id: 1 }], placement: { mode: 'shared' } });
+    node.onLog = () => undefined;
+    const bytes = new Uint8Array(1024);
+    const outcomes = Array.from({ length: 5000 }, () => node.proposer(1).propose(bytes).then(() => 'decided', (e: { code?: string }) => e.code ?? 'no code'));
+    await node.close();
+    const codes = new Set(await Promise.all(outcomes));
+    for (const c of codes) expect(['decided', ringcast.ErrorCode.CLOSED]).toContain(c);
+  }, 60_000);
+
   it('refuses a bad option with a ConfigError naming the field', async () => {
     await expect(ringcast.startNode({ rings: [{ id: 1, acceptors: 2 }] })).rejects.toMatchObject({ code: ringcast.ErrorCode.CONFIG_INVALID, field: 'rings[0].acceptors' });
   });
