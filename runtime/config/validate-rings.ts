@@ -7,7 +7,7 @@ import { isIPv4 } from 'node:net';
 import { ConfigError } from '../../src/errors.ts';
 import { nodeId, ringId } from '../../src/protocol/ids.ts';
 import { DEFAULT_PROTOCOL_OPTIONS, DISSEMINATIONS, RING_ACCEPTORS_MAX, resolveProtocolOptions, validateRingSpec, type ProtocolOptions } from '../../src/protocol/options.ts';
-import { FRAGMENT_HEADER_BYTES, FRAGMENTS_PER_FRAME_MAX, HEADER_BYTES } from '../transport/datagram-format.ts';
+import { FRAGMENTS_PER_FRAME_MAX, fragmentChunkBytesMaxOf } from '../transport/datagram-format.ts';
 import { integerIn } from '../transport/option-checks.ts';
 import { choiceOf, fieldsOf, listOf, requiredIntegerIn, type Fields } from './config-fields.ts';
 import { isMulticastGroup } from './validate-nodes.ts';
@@ -144,7 +144,7 @@ function resolveRingProtocol(field: string, v: unknown): ProtocolOptions {
 
 /** The largest message (Phase 1B, Deliver) must fit the fragments of one transport frame. */
 function checkMessageFitsFrame(field: string, protocol: ProtocolOptions, datagramBytesMax: number): void {
-  const frameBytesLimit = FRAGMENTS_PER_FRAME_MAX * (datagramBytesMax - HEADER_BYTES - FRAGMENT_HEADER_BYTES);
+  const frameBytesLimit = FRAGMENTS_PER_FRAME_MAX * fragmentChunkBytesMaxOf(datagramBytesMax);
   if (protocol.messageBytesMax > frameBytesLimit) {
     throw new ConfigError(field, `must be at most ${frameBytesLimit} (the largest frame datagrams of transport.datagramBytesMax ${datagramBytesMax} carry)`);
   }
