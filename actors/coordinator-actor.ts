@@ -20,7 +20,6 @@ const coordinatorActor: ActorModule = {
         decidedUpTo: role.decidedWatermark,
         inflight: role.instancesInFlight,
         queued: role.queuedValues,
-        held: role.heldValues,
         ...role.stats,
       }),
     });

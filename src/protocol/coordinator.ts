@@ -21,13 +21,6 @@ import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
 import { appendTo } from './multimap.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
 import { runValueBytes, type ValueRun } from './runs.ts';
-import { ProposerOrder } from './proposer-order.ts';
-
-/**
- * Ticks a run waits for a missing predecessor: past every retry timeout a live proposer can reach
- * (eight times proposerRetryTicks), twice over.
- */
-const holdTicksOf = (opts: ProtocolOptions): number => 16 * opts.proposerRetryTicks;
 
 export type CoordinatorStatus = 'standby' | 'phase1' | 'leading';
 
@@ -77,13 +70,6 @@ export class Coordinator implements Role<Message, never> {
   private queueHead = 0;
   private queuedCount = 0;
   private readonly queuedIds = new Set<ValueId>();
-  /** Each proposer's runs go into the queue in the order of their ids. */
-  private readonly order: ProposerOrder;
-  private readonly enqueue = (r: ValueRun): void => {
-    this.queue.push(r);
-    this.queuedCount += r.count;
-    this.queuedIds.add(r.first);
-  };
   private decidedUpTo = 0;
   private readonly decidedAbove = new Set<number>();
   private readonly acceptorHeardAt = new Map<NodeId, number>();
@@ -100,7 +86,6 @@ export class Coordinator implements Role<Message, never> {
     this.quorum = quorumSize(spec.acceptors.length);
     this.acceptorSet = new Set(spec.acceptors);
     this.coordinatorSet = new Set(spec.coordinators);
-    this.order = new ProposerOrder(holdTicksOf(opts), opts.dedupProposersMax);
   }
 
   get currentStatus(): CoordinatorStatus {
@@ -117,10 +102,6 @@ export class Coordinator implements Role<Message, never> {
   }
   get queuedValues(): number {
     return this.queuedCount;
-  }
-  /** Values held until a missing run of the same proposer arrives. */
-  get heldValues(): number {
-    return this.order.held;
   }
   get decidedWatermark(): Instance {
     return this.decidedUpTo as Instance;
@@ -341,7 +322,6 @@ export class Coordinator implements Role<Message, never> {
 
   private tickLeading(): void {
     if (this.now % this.opts.heartbeatTicks === 0) this.sendHeartbeat();
-    this.order.expire(this.now, this.enqueue);
     if (this.shouldReconfigure()) return this.startPhase1();
     for (const [i, f] of this.inflight) {
       if (this.now - f.sentAt < this.opts.phase2TimeoutTicks) continue;
@@ -435,18 +415,19 @@ export class Coordinator implements Role<Message, never> {
 
   private onSubmit(m: Submit): void {
     if (this.status === 'standby') return this.drops.drop('submit-not-leader');
-    const fits = (values: number): boolean => this.queuedCount + this.order.held + values <= this.opts.coordinatorQueueValuesMax;
     for (const r of m.runs) {
       if (this.queuedIds.has(r.first)) continue;
       if (runValueBytes(r) > this.opts.batchBytesMax || r.count > this.opts.batchValuesMax) {
         this.drops.drop('submit-run-too-large');
         continue;
       }
-      if (!fits(r.count)) {
+      if (this.queuedCount + r.count > this.opts.coordinatorQueueValuesMax) {
         this.drops.drop('submit-queue-full');
         continue;
       }
-      if (!this.order.offer(r, this.now, fits, this.enqueue)) this.drops.drop('submit-queue-full');
+      this.queue.push(r);
+      this.queuedCount += r.count;
+      this.queuedIds.add(r.first);
     }
   }
 
@@ -522,7 +503,6 @@ export class Coordinator implements Role<Message, never> {
     this.queueHead = 0;
     this.queuedCount = 0;
     this.queuedIds.clear();
-    this.order.clear();
   }
 
   /** Acceptors trimmed everything below `floor`: those instances are decided. */

@@ -284,69 +284,6 @@ describe('coordinator batching and flow control', () => {
   });
 });
 
-describe('coordinator per-proposer order', () => {
-  /** The first ids of the runs a ready()'s Phase 2As carry, in order. */
-  const proposedFirsts = (msgs: readonly { msg: Message }[]): number[] =>
-    msgs.flatMap((o) => (o.msg.type === 'phase2a' && o.msg.value.kind === 'batch' ? o.msg.value.runs.map((r) => r.first) : []));
-
-  it('holds a run that overtook its predecessor until the predecessor comes, then queues both in order', () => {
-    const c = leader();
-    expect(proposedFirsts(stepAll(c, submit(P30, big(0))).messages)).toEqual([vid(P30, 0)]);
-    // Run 1 was lost; run 2 comes first and waits.
-    expect(stepAll(c, submit(P30, big(2))).messages).toEqual([]);
-    expect([c.queuedValues, c.heldValues]).toEqual([0, 1]);
-    expect(proposedFirsts(stepAll(c, submit(P30, big(1))).messages)).toEqual([vid(P30, 1), vid(P30, 2)]);
-    expect(c.heldValues).toBe(0);
-  });
-
-  it('keeps the order of each proposer apart', () => {
-    const c = leader();
-    stepAll(c, submit(P30, small(0)), submit(P31, small(0, P31)));
-    const r = stepAll(c, submit(P31, small(2, P31)), submit(P30, small(1)));
-    expect(proposedFirsts(r.messages)).toEqual([vid(P30, 1)]);
-    expect(c.heldValues).toBe(1);
-  });
-
-  it('queues a retry of a run it took before again (its ack may have been lost): learners drop the copy', () => {
-    const c = leader();
-    stepAll(c, submit(P30, big(0)), submit(P30, big(1)));
-    stepAll(c, decision(A2, [0, B1], [1, B1]));
-    expect(proposedFirsts(stepAll(c, submit(P30, big(0))).messages)).toEqual([vid(P30, 0)]);
-  });
-
-  it('gives up on a gap after sixteen proposer retry timeouts, and queues what waited behind it', () => {
-    const c = leader();
-    stepAll(c, submit(P30, big(0)), submit(P30, big(2)), submit(P30, big(3)), decision(A2, [0, B1]));
-    expect(c.heldValues).toBe(2);
-    const hold = 16 * smallOptions().proposerRetryTicks;
-    const firsts: number[] = [];
-    for (let t = 0; t <= hold; t++) {
-      // The ring stays healthy meanwhile: its acceptors keep reporting.
-      firsts.push(...proposedFirsts(stepAll(c, heartbeat(A1, B1), heartbeat(A2, B1)).messages));
-      c.tick();
-      firsts.push(...proposedFirsts(c.ready().messages));
-      if (t === hold - 2) expect(firsts).toEqual([]);
-    }
-    expect(firsts).toEqual([vid(P30, 2), vid(P30, 3)]);
-    expect([c.currentStatus, c.heldValues]).toEqual(['leading', 0]);
-  });
-
-  it('counts held values against coordinatorQueueValuesMax', () => {
-    const c = leader();
-    stepAll(c, submit(P30, small(0)));
-    stepAll(c, submit(P30, ...[2, 3, 4, 5, 6, 7, 8, 9, 10].map((s) => small(s))));
-    expect(c.heldValues).toBe(8);
-    expect(c.drops.toJSON()).toEqual({ 'submit-queue-full': 1 });
-  });
-
-  it('forgets what it held when it steps down', () => {
-    const c = leader();
-    stepAll(c, submit(P30, big(0)), submit(P30, big(2)));
-    stepAll(c, heartbeat(C11, B1_C11));
-    expect([c.currentStatus, c.heldValues]).toEqual(['standby', 0]);
-  });
-});
-
 describe('coordinator decisions and acks', () => {
   it('acks the decided value ids to their proposers, once', () => {
     const c = leader();
