@@ -77,7 +77,7 @@ function fuzzDatagram(prng: Prng): Uint8Array {
 }
 
 describe('a running node under 100,000 hostile datagrams', () => {
-  it('keeps deciding, delivers every value once in order, and counts the junk as dropped', async () => {
+  it('keeps deciding, delivers every value once, and counts the junk as dropped', async () => {
     for (const self of ['a1', 'a2', 'a3', 'c']) {
       const n = await startNode({ deployment, self });
       n.onLog = () => undefined;
@@ -110,7 +110,12 @@ describe('a running node under 100,000 hostile datagrams', () => {
     while (Date.now() < end && seqs.length < proposed) await new Promise((r) => setTimeout(r, 20));
 
     expect(acked).toBe(proposed);
-    expect(seqs).toEqual(Array.from({ length: proposed }, (_, i) => i));
+    // Every value once. The junk overflows the node's receive buffer, so real datagrams are lost
+    // too: a Submit lost and re-sent lets later values be decided first, and one proposer's order
+    // is not promised under loss (the README's Protocol section); the total order is, and a single
+    // learner has nothing to compare it with.
+    expect(seqs.length).toBe(proposed);
+    expect([...seqs].sort((x, y) => x - y)).toEqual(Array.from({ length: proposed }, (_, i) => i));
     const gateway = (await a1.status()).flatMap((h) => h.actors).find((a) => a.name === 'udp-gateway')?.status as {
       droppedKind: number;
       droppedAddress: number;
