@@ -75,12 +75,12 @@ export interface ProtocolOptions {
 }
 
 export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = Object.freeze({
-  batchBytesMax: 64 * 1024,
+  batchBytesMax: 56 * 1024,
   batchValuesMax: 1024,
   instancesInFlightMax: 32,
   phase1WindowInstances: 1024,
   coordinatorQueueValuesMax: 65_536,
-  submitBytesMax: 64 * 1024,
+  submitBytesMax: 56 * 1024,
   proposerValuesInFlightMax: 16_384,
   dedupWindow: 32_768,
   dedupProposersMax: 4096,
