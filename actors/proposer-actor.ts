@@ -1,7 +1,8 @@
 /**
  * The proposer role as an actor. A PROPOSE frame (request ids, then the values packed as a run's
- * bytes) asks it to propose values: it cuts the frame into runs within the role's limits and hands
- * them over without copying a value. Once values are decided it answers the sender with an ACKED
+ * bytes) asks it to propose values: it cuts the frame into runs within the role's limits and
+ * copies each run out of the mailbox with one call, no object per value. Once values are decided
+ * it answers the sender with an ACKED
  * frame of (u32 request id, f64 value id) pairs. Who asked for a value in flight is kept in two
  * typed arrays indexed by the value's sequence number: no object or map entry per value. Requests
  * beyond the role's in-flight limit wait in a bounded queue; past that they are REFUSED (u32
@@ -13,19 +14,18 @@ import { Proposer } from '../src/protocol/proposer.ts';
 import { packedValid, RUN_ITEM_HEAD_BYTES } from '../src/protocol/runs.ts';
 import type { ActorModule } from '../runtime/actor/actor.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
-import { decodeProposeFrame, type ProposeFrame } from '../runtime/host/propose-frame.ts';
+import { readProposeFrame, type ProposeFrame } from '../runtime/host/propose-frame.ts';
 import { bindRole } from './role-binding.ts';
 import type { ProposerArgs } from './role-args.ts';
 
 /** Requests waiting for room in the proposer's in-flight window. */
 export const PROPOSER_WAITING_MAX = 65_536;
 
-/** Consecutive requests of one frame, proposed together as one run. */
+/** Consecutive requests of one frame, proposed together as one run (copied out of the frame). */
 interface Chunk {
   readonly src: number;
-  readonly frame: ProposeFrame;
-  /** Index of the chunk's first request in the frame. */
-  readonly from: number;
+  /** Request ids of the values. */
+  readonly requests: readonly number[];
   readonly count: number;
   readonly packed: Uint8Array;
 }
@@ -64,7 +64,7 @@ const proposerActor: ActorModule = {
       for (let k = 0; k < c.count; k++) {
         const slot = (seq + k) & mask;
         slotSrc[slot] = c.src;
-        slotRequest[slot] = c.frame.ids.getUint32(4 * (c.from + k), true);
+        slotRequest[slot] = c.requests[k] as number;
       }
       return true;
     };
@@ -73,7 +73,10 @@ const proposerActor: ActorModule = {
     };
     const admit = (c: Chunk): void => {
       if (waitingHead === waiting.length && tryPropose(c)) return;
-      if (waitingValues + c.count > PROPOSER_WAITING_MAX) return refuse(c.src, c.frame, c.from, c.from + c.count);
+      if (waitingValues + c.count > PROPOSER_WAITING_MAX) {
+        for (const id of c.requests) appendTo(refused, c.src, id);
+        return;
+      }
       waiting.push(c);
       waitingValues += c.count;
     };
@@ -86,9 +89,9 @@ const proposerActor: ActorModule = {
       }
       if (waitingHead === waiting.length) waiting.length = waitingHead = 0;
     };
-    /** Cuts a frame into runs of at most runValuesMax values and submitBytesMax bytes. */
+    /** Cuts a frame into runs of at most runValuesMax values and submitBytesMax bytes, each copied out. */
     const onPropose = (src: number, bytes: Uint8Array, offset: number, length: number): void => {
-      const frame = decodeProposeFrame(bytes, offset, length);
+      const frame = readProposeFrame(bytes, offset, length);
       if (frame === null) return void malformed++;
       const p = frame.packed;
       if (!packedValid(p, frame.count)) {
@@ -101,7 +104,11 @@ const proposerActor: ActorModule = {
       let valueBytes = 0;
       let o = 0;
       const cut = (k: number): void => {
-        if (k > from) admit({ src, frame, from, count: k - from, packed: p.subarray(start, o) });
+        if (k > from) {
+          const requests: number[] = [];
+          for (let j = from; j < k; j++) requests.push(frame.ids.getUint32(4 * j, true));
+          admit({ src, requests, count: k - from, packed: p.slice(start, o) });
+        }
         start = o;
         from = k;
         valueBytes = 0;

@@ -108,7 +108,8 @@ for (const placement of PLACEMENTS) {
     const node = await startNode({ rings: [{ id: 1 }], placement: { mode: placement } });
     node.onLog = () => undefined;
     const threads = node.threadReport().length;
-    await offer(node, bytes, 1, { window: 4096 }); // warm up
+    // Warm up for 3 s: the JIT, and the first touch of the acceptors' vote-store pages (tens of MB).
+    await offer(node, bytes, 3, { window: 4096 });
     const max = await offer(node, bytes, SECONDS, { window: 8192 });
     const fresh = await offer(node, bytes, SECONDS, { window: 8192 }, true);
     const half = await offer(node, bytes, SECONDS, { ratePerSec: max.valuesPerSec / 2 });

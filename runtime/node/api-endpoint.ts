@@ -23,19 +23,34 @@ interface PendingPropose {
 
 /**
  * Values proposed to one proposer and not yet in its mailbox: their request ids, and their bytes
- * packed as in a run (u32 length | bytes), in a buffer reused from flush to flush.
+ * packed as in a run (u32 length | bytes), in chunks filled in turn and reused once sent. Chunks,
+ * not one growing buffer: moving what is left of a buffer to its front cost the main thread a
+ * memmove of up to the whole backlog (tens of MB of 8 KB values) at every turn.
  */
-interface Staged {
+interface Chunk {
+  readonly buf: Uint8Array;
+  readonly view: DataView;
   readonly ids: number[];
   /** The first id, and the offset of the first packed value, not sent yet. */
   idsHead: number;
   head: number;
   used: number;
-  buf: Uint8Array;
-  view: DataView;
 }
 
-const STAGED_BYTES_INITIAL = 256 * 1024;
+interface Staged {
+  /** Oldest first; values are appended to the last. */
+  readonly chunks: Chunk[];
+  /** Sent chunks kept for reuse. */
+  readonly spare: Chunk[];
+}
+
+const CHUNK_BYTES = 1024 * 1024;
+const SPARE_CHUNKS_MAX = 2;
+
+function newChunk(bytes: number): Chunk {
+  const buf = new Uint8Array(Math.max(CHUNK_BYTES, bytes));
+  return { buf, view: new DataView(buf.buffer), ids: [], idsHead: 0, head: 0, used: 0 };
+}
 
 interface Subscription {
   readonly callbacks: Set<(d: DeliveredInstance) => void>;
@@ -76,11 +91,11 @@ export class ApiEndpoint {
     const id = this.nextRequest;
     this.nextRequest = (this.nextRequest % 0xffff_fffe) + 1;
     // Copied now: the caller may reuse its buffer as soon as propose() returns.
-    const s = this.stagedFor(proposer, RUN_ITEM_HEAD_BYTES + bytes.length);
-    s.view.setUint32(s.used, bytes.length, true);
-    s.buf.set(bytes, s.used + RUN_ITEM_HEAD_BYTES);
-    s.used += RUN_ITEM_HEAD_BYTES + bytes.length;
-    s.ids.push(id);
+    const c = this.chunkFor(proposer, RUN_ITEM_HEAD_BYTES + bytes.length);
+    c.view.setUint32(c.used, bytes.length, true);
+    c.buf.set(bytes, c.used + RUN_ITEM_HEAD_BYTES);
+    c.used += RUN_ITEM_HEAD_BYTES + bytes.length;
+    c.ids.push(id);
     this.stats.proposed++;
     this.outstanding.set(proposer, n + 1);
     this.scheduleFlush();
@@ -158,27 +173,19 @@ export class ApiEndpoint {
     });
   }
 
-  /** The staging of `proposer`, with room for `bytes` more. */
-  private stagedFor(proposer: number, bytes: number): Staged {
+  /** The chunk of `proposer` to append `bytes` to. */
+  private chunkFor(proposer: number, bytes: number): Chunk {
     let s = this.staged.get(proposer);
     if (s === undefined) {
-      const buf = new Uint8Array(Math.max(STAGED_BYTES_INITIAL, bytes));
-      s = { ids: [], idsHead: 0, head: 0, used: 0, buf, view: new DataView(buf.buffer) };
+      s = { chunks: [], spare: [] };
       this.staged.set(proposer, s);
     }
-    if (s.used + bytes <= s.buf.length) return s;
-    // Move what is left to the front, in a larger buffer if that is not enough.
-    const left = s.used - s.head;
-    const buf = left + bytes <= s.buf.length ? s.buf : new Uint8Array(Math.max(2 * s.buf.length, left + bytes));
-    if (buf === s.buf) buf.copyWithin(0, s.head, s.used);
-    else buf.set(s.buf.subarray(s.head, s.used));
-    s.ids.splice(0, s.idsHead);
-    s.idsHead = 0;
-    s.head = 0;
-    s.used = left;
-    s.buf = buf;
-    s.view = new DataView(buf.buffer);
-    return s;
+    const last = s.chunks[s.chunks.length - 1];
+    if (last !== undefined && last.used + bytes <= last.buf.length) return last;
+    const spare = s.spare.pop();
+    const c = spare !== undefined && spare.buf.length >= bytes ? spare : newChunk(bytes);
+    s.chunks.push(c);
+    return c;
   }
 
   /**
@@ -187,34 +194,43 @@ export class ApiEndpoint {
    */
   private sendProposals(): void {
     for (const [proposer, s] of this.staged) {
-      while (s.idsHead < s.ids.length) {
-        const from = s.idsHead;
-        const head = s.head;
-        let end = head;
-        let n = 0;
-        while (from + n < s.ids.length && (n === 0 || end - head < PROPOSE_FRAME_BYTES_TARGET)) {
-          end += RUN_ITEM_HEAD_BYTES + s.view.getUint32(end, true);
-          n++;
-        }
-        const size = proposeFrameSizeMax(n, end - head);
-        const buf = s.buf;
-        if (!this.po.trySendDirect(proposer, API_ADDRESS, FrameKind.PROPOSE, size, (b, o) => encodeProposeFrame(s.ids, from, from + n, buf, head, end, b, o))) {
-          if (this.po.canEverSend(proposer, size)) break; // full for now: the next turn tries again
-          const err = new RingcastError(ErrorCode.MAILBOX_FULL, `a frame of ${size} bytes does not fit the mailbox of proposer ${proposer}`);
-          for (let k = from; k < from + n; k++) this.settle(s.ids[k] as number, null, err);
-        }
-        s.idsHead = from + n;
-        s.head = end;
-      }
-      if (s.idsHead === s.ids.length) {
-        s.ids.length = 0;
-        s.idsHead = s.head = s.used = 0;
+      for (let c = s.chunks[0]; c !== undefined; c = s.chunks[0]) {
+        if (!this.sendChunk(proposer, c)) break; // the mailbox is full for now: the next turn tries again
+        // All of it went: reuse the chunk (in place if it is the one being filled).
+        c.ids.length = 0;
+        c.idsHead = c.head = c.used = 0;
+        if (s.chunks.length === 1) break;
+        s.chunks.shift();
+        if (s.spare.length < SPARE_CHUNKS_MAX) s.spare.push(c);
       }
     }
   }
 
+  /** Sends a chunk's values in frames of about PROPOSE_FRAME_BYTES_TARGET; false if some are left. */
+  private sendChunk(proposer: number, c: Chunk): boolean {
+    while (c.idsHead < c.ids.length) {
+      const from = c.idsHead;
+      const head = c.head;
+      let end = head;
+      let n = 0;
+      while (from + n < c.ids.length && (n === 0 || end - head < PROPOSE_FRAME_BYTES_TARGET)) {
+        end += RUN_ITEM_HEAD_BYTES + c.view.getUint32(end, true);
+        n++;
+      }
+      const size = proposeFrameSizeMax(n, end - head);
+      if (!this.po.trySendDirect(proposer, API_ADDRESS, FrameKind.PROPOSE, size, (b, o) => encodeProposeFrame(c.ids, from, from + n, c.buf, head, end, b, o))) {
+        if (this.po.canEverSend(proposer, size)) return false;
+        const err = new RingcastError(ErrorCode.MAILBOX_FULL, `a frame of ${size} bytes does not fit the mailbox of proposer ${proposer}`);
+        for (let k = from; k < from + n; k++) this.settle(c.ids[k] as number, null, err);
+      }
+      c.idsHead = from + n;
+      c.head = end;
+    }
+    return true;
+  }
+
   private hasStaged(): boolean {
-    for (const s of this.staged.values()) if (s.idsHead < s.ids.length) return true;
+    for (const s of this.staged.values()) for (const c of s.chunks) if (c.idsHead < c.ids.length) return true;
     return false;
   }
 
