@@ -118,10 +118,11 @@ export class RingcastNode {
     this.api = new ApiEndpoint(new PostOffice(0, topology), options.proposeOutstandingMax);
     this.supervisor = new Supervisor(options.supervisor);
     for (const r of plan.rings) {
-      // A segment holds a snapshot of the acceptor's state and as much again of appended votes.
-      const segmentBytes = acceptorStateBytesMax(r.options.protocol) + r.options.protocol.acceptorRetainedBytesMax;
+      // The log holds the acceptor's state at its largest, and room besides for cleaning to move
+      // what it still holds from the tail (see SabVoteStore).
+      const logBytes = Math.ceil((acceptorStateBytesMax(r.options.protocol) + r.options.protocol.acceptorRetainedBytesMax) / 8) * 8;
       if (r.options.storage !== 'memory') continue;
-      for (const a of r.spec.acceptors) if (this.isLocal(a)) this.stores.set(a, SabVoteStore.create(segmentBytes));
+      for (const a of r.spec.acceptors) if (this.isLocal(a)) this.stores.set(a, SabVoteStore.create(logBytes));
     }
   }
 

@@ -2,23 +2,28 @@
  * An acceptor's `memory` storage: its promise and votes in a SharedArrayBuffer that the
  * supervisor owns, so that an acceptor restarted after its thread died gets them back.
  *
- * Two segments; votes are appended to the active one as records, each 8-byte aligned. When
- * it is full, the acceptor's current votes are written to the other segment and the two swap.
- * The write offset is published after the bytes, so a thread that dies mid-write loses only the
- * frame it had not published — and that vote was never sent (persist before send). The frames
- * carry no checksum: shared memory does not flip bits, and torn writes are never published.
+ * A circular log of records, each 8-byte aligned, appended at the head. When the log has no room
+ * for what comes, it is cleaned from the tail: a record the acceptor no longer holds (a vote it
+ * trimmed or replaced, decisions of trimmed instances) is dropped, one it still holds is copied to
+ * the head. The tail is old by construction, so cleaning mostly drops; there is no compaction that
+ * rewrites every retained vote at once (that stalled the acceptor's thread for 3-10 ms at a time).
  *
- * Header (Int32 words): 0 active segment, 1 generation, 2 and 3 the write offset of segment 0 and 1;
- * Float64 at byte 16: promise. Flipping word 0 is the single commit point of a compaction.
+ * Header: a BigInt64 at byte 0 holds the log's extent, tail offset (high 32 bits) and bytes used
+ * (low 32 bits), stored with one atomic write: the single commit point of both an append and a
+ * cleaning step. Records are written before the extent that covers them is published, so a thread
+ * that dies mid-write loses only records it had not published — and their votes were never sent
+ * (persist before send). A cleaning step publishes the copy of a live record and the advance of
+ * the tail past the original together. Int32 at byte 8: cleaning steps, for status. Float64 at
+ * byte 16: the promise. The records carry no checksum: shared memory does not flip bits, and torn
+ * writes are never published.
  *
  * Record: u32 tag | u32 body bytes | body, padded to 8 bytes. Tag FRAME: the body is a codec frame
  * (decisions, and votes for noop and skip values). Tag BATCH_VOTE: a vote for a batch, written
  * straight into the buffer without a codec frame: f64 instance | f64 ballot | u32 runs | u32 0,
  * then per run (protocol/runs.ts) f64 first id | u32 values | u32 packed length | u32 pad | u32 0 |
  * pad bytes | packed bytes, one copy per run. The pad puts the packed bytes at the same address
- * modulo 8 as the source's, the one case in which V8 copies into shared
- * memory at full speed (see PostOffice.compose); encoding a frame on the heap and copying it in
- * cost two copies of every value, and direct unaligned writes into shared memory cost four times more.
+ * modulo 8 as their source's, the one case in which V8 copies into shared memory at full speed
+ * (see PostOffice.compose). Tag WRAP: the rest of the buffer is unused, the log goes on at 0.
  */
 import { decode, encodedSize, encodeInto } from '../../src/codec/index.ts';
 import { AssertionError } from '../../src/errors.ts';
@@ -28,37 +33,54 @@ import type { ValueRun } from '../../src/protocol/runs.ts';
 import type { AcceptorState } from '../../src/protocol/acceptor.ts';
 
 const HEADER_BYTES = 64;
-const W_ACTIVE = 0;
-const W_GENERATION = 1;
-const offsetWord = (segment: number): number => 2 + segment;
+const W_CLEANED = 2;
 const PROMISE_BYTE = 16;
 const TAG_FRAME = 1;
 const TAG_BATCH_VOTE = 2;
+const TAG_WRAP = 3;
 const RECORD_HEAD = 8;
 const VOTE_HEAD = 24;
 const RUN_HEAD = 24;
+const U32 = 2 ** 32;
+
+/** What the acceptor holds now, asked once per cleaning: the ballot of each vote, and its decided instances. */
+interface Holding {
+  readonly votes: Map<number, number>;
+  readonly decided: Set<number>;
+}
 
 export class SabVoteStore {
   readonly sab: SharedArrayBuffer;
-  readonly segmentBytes: number;
+  /** Bytes of the log's buffer. */
+  readonly capacity: number;
+  private readonly extent: BigInt64Array;
   private readonly words: Int32Array;
   private readonly promise: Float64Array;
   private readonly bytes: Uint8Array;
   private readonly view: DataView;
   private scratch = new Uint8Array(64 * 1024);
+  private tail: number;
+  private used: number;
 
-  static create(segmentBytes: number): SabVoteStore {
-    if (!Number.isSafeInteger(segmentBytes) || segmentBytes < 4096) throw new AssertionError(`vote store segment of ${segmentBytes} bytes`);
-    return new SabVoteStore(new SharedArrayBuffer(HEADER_BYTES + 2 * segmentBytes));
+  /** A store whose log holds `capacityBytes` (a multiple of 8, at least 4096). */
+  static create(capacityBytes: number): SabVoteStore {
+    if (!Number.isSafeInteger(capacityBytes) || capacityBytes < 4096 || capacityBytes % 8 !== 0 || capacityBytes >= U32) {
+      throw new AssertionError(`vote store of ${capacityBytes} bytes`);
+    }
+    return new SabVoteStore(new SharedArrayBuffer(HEADER_BYTES + capacityBytes));
   }
 
   constructor(sab: SharedArrayBuffer) {
     this.sab = sab;
-    this.segmentBytes = (sab.byteLength - HEADER_BYTES) / 2;
+    this.capacity = sab.byteLength - HEADER_BYTES;
+    this.extent = new BigInt64Array(sab, 0, 1);
     this.words = new Int32Array(sab, 0, 4);
     this.promise = new Float64Array(sab, PROMISE_BYTE, 1);
-    this.bytes = new Uint8Array(sab);
-    this.view = new DataView(sab);
+    this.bytes = new Uint8Array(sab, HEADER_BYTES, this.capacity);
+    this.view = new DataView(sab, HEADER_BYTES, this.capacity);
+    const e = Atomics.load(this.extent, 0);
+    this.tail = Number(e >> 32n);
+    this.used = Number(e & 0xffff_ffffn);
   }
 
   /** What an acceptor restarted on this store recovers: its promise, and its votes (copied). */
@@ -66,27 +88,16 @@ export class SabVoteStore {
     const promised = (this.promise[0] ?? 0) as Ballot;
     const byInstance = new Map<number, AcceptedEntry>();
     const decided = new Map<number, DecisionEntry>();
-    const active = Atomics.load(this.words, W_ACTIVE);
-    const start = this.segmentStart(active);
-    const end = start + Atomics.load(this.words, offsetWord(active));
-    const v = this.view;
-    let o = start;
-    while (o < end) {
-      const tag = v.getUint32(o, true);
-      const body = v.getUint32(o + 4, true);
-      const at = o + RECORD_HEAD;
-      if (at + body > end) throw new AssertionError(`vote store corrupt at ${o - start}: record of ${body} bytes past the end`);
+    this.forEachRecord((tag, at, body, pos) => {
       if (tag === TAG_BATCH_VOTE) {
         const e = this.readBatchVote(at, at + body);
         byInstance.set(e.instance, e);
       } else if (tag === TAG_FRAME) {
-        const r = decode(this.bytes, at, body);
-        if (!r.ok || (r.msg.type !== 'deliver' && r.msg.type !== 'decision')) throw new AssertionError(`vote store corrupt at ${o - start}: ${r.ok ? r.msg.type : r.error}`);
-        if (r.msg.type === 'deliver') for (const e of r.msg.entries) byInstance.set(e.instance, copyEntry(e));
-        else for (const d of r.msg.entries) decided.set(d.instance, d);
-      } else throw new AssertionError(`vote store corrupt at ${o - start}: tag ${tag}`);
-      o = at + align8(body);
-    }
+        const msg = this.readFrame(at, body, pos);
+        if (msg.type === 'deliver') for (const e of msg.entries) byInstance.set(e.instance, copyEntry(e));
+        else if (msg.type === 'decision') for (const d of msg.entries) decided.set(d.instance, d);
+      } else throw new AssertionError(`vote store corrupt at ${pos}: tag ${tag}`);
+    });
     return { promised, accepted: [...byInstance.values()], decided: [...decided.values()] };
   }
 
@@ -94,63 +105,193 @@ export class SabVoteStore {
     this.promise[0] = b;
   }
 
-  /** Appends votes and decisions; when the segment is full, compacts to `snapshot()` (which includes them). */
+  /**
+   * Appends votes and decisions. When the log has no room, cleans it first, against what
+   * `snapshot()` says the acceptor holds (asked once per cleaning, and including what is appended).
+   */
   append(accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[], snapshot: () => AcceptorState): void {
-    const active = Atomics.load(this.words, W_ACTIVE);
-    const offset = this.writeAll(active, Atomics.load(this.words, offsetWord(active)), accepted, decided);
-    if (offset < 0) return this.compact(snapshot());
-    Atomics.store(this.words, offsetWord(active), offset);
-  }
-
-  /** Rewrites the votes and decisions into the other segment and makes it the active one. */
-  compact(state: AcceptorState): void {
-    const next = 1 - Atomics.load(this.words, W_ACTIVE);
-    const offset = this.writeAll(next, 0, state.accepted, state.decided ?? []);
-    if (offset < 0) throw new AssertionError(`vote store segment of ${this.segmentBytes} bytes cannot hold the ${state.accepted.length} votes retained: raise its size`);
-    Atomics.store(this.words, offsetWord(next), offset);
-    Atomics.store(this.words, W_ACTIVE, next);
-    Atomics.add(this.words, W_GENERATION, 1);
-  }
-
-  /** Bytes used in the active segment. */
-  get usedBytes(): number {
-    return Atomics.load(this.words, offsetWord(Atomics.load(this.words, W_ACTIVE)));
-  }
-
-  private segmentStart(segment: number): number {
-    return HEADER_BYTES + segment * this.segmentBytes;
-  }
-
-  /** Writes the records for votes and decisions from `offset`; the offset after them, or -1 when they do not fit. */
-  private writeAll(segment: number, offset: number, accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[]): number {
-    let o = offset;
+    const frames: Message[] = [];
+    for (let k = 0; k < decided.length; k += DECISIONS_PER_RECORD) frames.push(decisionFrame(decided.slice(k, k + DECISIONS_PER_RECORD)));
+    let need = 0;
+    let biggest = 0;
     for (const e of accepted) {
-      const written = e.value.kind === 'batch' ? this.writeBatchVote(segment, o, e.instance, e.ballot, e.value.runs) : this.writeFrame(segment, o, { type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: [e] });
-      if (written < 0) return -1;
-      o += written;
+      const b = this.voteBytes(e);
+      need += b;
+      biggest = Math.max(biggest, b);
     }
-    for (let k = 0; k < decided.length; k += DECISIONS_PER_RECORD) {
-      const entries = k === 0 && decided.length <= DECISIONS_PER_RECORD ? decided : decided.slice(k, k + DECISIONS_PER_RECORD);
-      const written = this.writeFrame(segment, o, { type: 'decision', ring: 0 as RingId, from: 0 as NodeId, entries });
-      if (written < 0) return -1;
-      o += written;
+    for (const f of frames) {
+      const b = RECORD_HEAD + align8(encodedSize(f));
+      need += b;
+      biggest = Math.max(biggest, b);
     }
-    return o;
+    // A record that does not fit before the end leaves a gap there: room for one more.
+    const room = need + biggest;
+    if (this.capacity - this.used < room + this.slack) this.clean(room + this.slack, snapshot());
+    for (const e of accepted) this.writeVote(e);
+    for (const f of frames) this.writeFrameRecord(f);
+    this.publish();
   }
 
-  /** A vote for a batch, value bytes copied straight in at their source's alignment; -1 when it does not fit. */
-  private writeBatchVote(segment: number, offset: number, instance: number, ballot: number, runs: readonly ValueRun[]): number {
-    const base = this.segmentStart(segment);
-    const limit = base + this.segmentBytes;
-    const start = base + offset;
+  /** Bytes the log holds now, garbage not yet cleaned included. */
+  get usedBytes(): number {
+    return this.used;
+  }
+
+  /** Cleaning steps so far (records dropped or moved from the tail). */
+  get cleaned(): number {
+    return Atomics.load(this.words, W_CLEANED);
+  }
+
+  // ---- The log ---------------------------------------------------------------------------
+
+  private get head(): number {
+    return (this.tail + this.used) % this.capacity;
+  }
+
+  private publish(): void {
+    Atomics.store(this.extent, 0, (BigInt(this.tail) << 32n) | BigInt(this.used));
+  }
+
+  /** Free bytes a cleaning starts with at least, to move the live records it meets to the head. */
+  private get slack(): number {
+    return Math.floor(this.capacity / 8) & ~7;
+  }
+
+  /**
+   * Reserves `size` contiguous bytes at the head (writing a WRAP marker over the rest of the
+   * buffer when they do not fit before its end), and returns where they start. The caller has
+   * made sure there is room.
+   */
+  private reserve(size: number): number {
+    let at = this.head;
+    if (at + size > this.capacity) {
+      const skip = this.capacity - at;
+      if (skip >= RECORD_HEAD) this.view.setUint32(at, TAG_WRAP, true);
+      this.used += skip;
+      at = 0;
+    }
+    if (this.used + size > this.capacity) throw new AssertionError(`vote store of ${this.capacity} bytes cannot hold the votes retained: raise its size`);
+    this.used += size;
+    return at;
+  }
+
+  /**
+   * Writes a record of at most `bodyMax` bytes, `write(at)` filling the body at `at` and returning
+   * its bytes; the room reserved beyond them goes back, so records stay back to back.
+   */
+  private writeRecord(tag: number, bodyMax: number, write: (at: number) => number): void {
+    const reserved = RECORD_HEAD + align8(bodyMax);
+    const at = this.reserve(reserved);
+    const written = write(at + RECORD_HEAD);
+    this.view.setUint32(at, tag, true);
+    this.view.setUint32(at + 4, written, true);
+    this.used -= reserved - (RECORD_HEAD + align8(written));
+  }
+
+  /** Calls `each` with every published record from the tail (tag, body offset, body bytes, record offset). */
+  private forEachRecord(each: (tag: number, at: number, body: number, pos: number) => void): void {
+    let pos = this.tail;
+    let left = this.used;
+    while (left > 0) {
+      if (this.capacity - pos < RECORD_HEAD || this.view.getUint32(pos, true) === TAG_WRAP) {
+        left -= this.capacity - pos;
+        pos = 0;
+        continue;
+      }
+      const tag = this.view.getUint32(pos, true);
+      const body = this.view.getUint32(pos + 4, true);
+      const size = RECORD_HEAD + align8(body);
+      if (size > left || pos + size > this.capacity) throw new AssertionError(`vote store corrupt at ${pos}: record of ${body} bytes past the end`);
+      each(tag, pos + RECORD_HEAD, body, pos);
+      pos = (pos + size) % this.capacity;
+      left -= size;
+    }
+  }
+
+  /**
+   * Frees at least `room` bytes (and a quarter of the buffer, so that cleanings stay rare) by
+   * dropping or moving records from the tail, one published step at a time.
+   */
+  private clean(room: number, state: AcceptorState): void {
+    const holding: Holding = { votes: new Map(), decided: new Set() };
+    for (const e of state.accepted) holding.votes.set(e.instance, e.ballot);
+    for (const d of state.decided ?? []) holding.decided.add(d.instance);
+    const target = Math.min(this.capacity, room + this.capacity / 4);
+    // Each step looks at the tail record only; a record copied to the head is not looked at again
+    // in this cleaning (`budget` counts the bytes that were in the log when it began).
+    let budget = this.used;
+    while (this.capacity - this.used < target && budget > 0) {
+      const pos = this.tail;
+      if (this.capacity - pos < RECORD_HEAD || this.view.getUint32(pos, true) === TAG_WRAP) {
+        const skip = this.capacity - pos;
+        this.tail = 0;
+        this.used -= skip;
+        budget -= skip;
+        this.publish();
+        continue;
+      }
+      const tag = this.view.getUint32(pos, true);
+      const body = this.view.getUint32(pos + 4, true);
+      const size = RECORD_HEAD + align8(body);
+      // Copy what is still held to the head first; then the tail moves past the original. Both
+      // become visible in the one publish below.
+      this.keep(tag, pos + RECORD_HEAD, body, pos, holding);
+      this.tail = (pos + size) % this.capacity;
+      this.used -= size;
+      budget -= size;
+      this.publish();
+      Atomics.add(this.words, W_CLEANED, 1);
+    }
+    if (this.capacity - this.used < room - this.slack) throw new AssertionError(`vote store of ${this.capacity} bytes cannot hold the votes retained: raise its size`);
+  }
+
+  /** Copies to the head what of a tail record the acceptor still holds. */
+  private keep(tag: number, at: number, body: number, pos: number, holding: Holding): void {
+    if (tag === TAG_BATCH_VOTE) {
+      const instance = this.view.getFloat64(at, true);
+      if (holding.votes.get(instance) !== this.view.getFloat64(at + 8, true)) return;
+      // The record's bytes move as they are: its pads stay right modulo 8 at any 8-aligned place.
+      const size = RECORD_HEAD + align8(body);
+      const to = this.reserve(size);
+      this.bytes.copyWithin(to, at - RECORD_HEAD, at - RECORD_HEAD + size);
+      return;
+    }
+    if (tag !== TAG_FRAME) throw new AssertionError(`vote store corrupt at ${pos}: tag ${tag}`);
+    const msg = this.readFrame(at, body, pos);
+    if (msg.type === 'deliver') {
+      const entries = msg.entries.filter((e) => holding.votes.get(e.instance) === e.ballot);
+      if (entries.length > 0) this.writeFrameRecord({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: entries.map(copyEntry) });
+    } else if (msg.type === 'decision') {
+      const entries = msg.entries.filter((d) => holding.decided.has(d.instance));
+      if (entries.length > 0) this.writeFrameRecord(decisionFrame(entries));
+    }
+  }
+
+  // ---- Records ---------------------------------------------------------------------------
+
+  private voteBytes(e: AcceptedEntry): number {
+    if (e.value.kind !== 'batch') return RECORD_HEAD + align8(encodedSize(voteFrame(e)));
+    let body = VOTE_HEAD;
+    for (const r of e.value.runs) body += RUN_HEAD + 7 + r.packed.length;
+    return RECORD_HEAD + align8(body);
+  }
+
+  private writeVote(e: AcceptedEntry): void {
+    if (e.value.kind !== 'batch') return void this.writeFrameRecord(voteFrame(e));
+    const runs = e.value.runs;
+    let max = VOTE_HEAD;
+    for (const r of runs) max += RUN_HEAD + 7 + r.packed.length;
+    this.writeRecord(TAG_BATCH_VOTE, max, (at) => this.writeBatchVoteAt(at, e.instance, e.ballot, runs));
+  }
+
+  /** A vote for a batch, value bytes copied straight in at their source's alignment; returns the body's bytes. */
+  private writeBatchVoteAt(start: number, instance: number, ballot: number, runs: readonly ValueRun[]): number {
     const v = this.view;
-    let p = start + RECORD_HEAD + VOTE_HEAD;
-    if (p > limit) return -1;
+    let p = start + VOTE_HEAD;
     for (const r of runs) {
       const b = r.packed;
-      const pad = (b.byteOffset - (p + RUN_HEAD)) & 7;
+      const pad = (b.byteOffset - (this.bytes.byteOffset + p + RUN_HEAD)) & 7;
       const at = p + RUN_HEAD + pad;
-      if (at + b.length > limit) return -1;
       v.setFloat64(p, r.first, true);
       v.setUint32(p + 8, r.count, true);
       v.setUint32(p + 12, b.length, true);
@@ -159,15 +300,11 @@ export class SabVoteStore {
       this.bytes.set(b, at);
       p = at + b.length;
     }
-    const body = p - start - RECORD_HEAD;
-    if (start + RECORD_HEAD + align8(body) > limit) return -1;
-    v.setUint32(start, TAG_BATCH_VOTE, true);
-    v.setUint32(start + 4, body, true);
-    v.setFloat64(start + RECORD_HEAD, instance, true);
-    v.setFloat64(start + RECORD_HEAD + 8, ballot, true);
-    v.setUint32(start + RECORD_HEAD + 16, runs.length, true);
-    v.setUint32(start + RECORD_HEAD + 20, 0, true);
-    return RECORD_HEAD + align8(body);
+    v.setFloat64(start, instance, true);
+    v.setFloat64(start + 8, ballot, true);
+    v.setUint32(start + 16, runs.length, true);
+    v.setUint32(start + 20, 0, true);
+    return p - start;
   }
 
   private readBatchVote(from: number, end: number): AcceptedEntry {
@@ -190,26 +327,32 @@ export class SabVoteStore {
     return { instance, ballot, value: { kind: 'batch', runs } };
   }
 
-  /**
-   * A record holding a codec frame (decisions, votes for noop and skip), encoded on the heap and
-   * copied in one aligned block; -1 when it does not fit.
-   */
-  private writeFrame(segment: number, offset: number, msg: Message): number {
+  /** A record holding a codec frame (decisions, votes for noop and skip), encoded on the heap and copied in one aligned block. */
+  private writeFrameRecord(msg: Message): void {
+    this.writeRecord(TAG_FRAME, encodedSize(msg), (at) => this.writeFrameAt(at, msg));
+  }
+
+  private writeFrameAt(at: number, msg: Message): number {
     const size = encodedSize(msg);
-    if (offset + RECORD_HEAD + align8(size) > this.segmentBytes) return -1;
     if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, 2 * this.scratch.length));
     const written = encodeInto(msg, this.scratch, 0, { checksum: false });
-    const at = this.segmentStart(segment) + offset;
-    this.view.setUint32(at, TAG_FRAME, true);
-    this.view.setUint32(at + 4, written, true);
-    this.bytes.set(this.scratch.subarray(0, written), at + RECORD_HEAD);
-    return RECORD_HEAD + align8(written);
+    this.bytes.set(this.scratch.subarray(0, written), at);
+    return written;
+  }
+
+  private readFrame(at: number, body: number, pos: number): Message {
+    const r = decode(this.bytes, at, body);
+    if (!r.ok || (r.msg.type !== 'deliver' && r.msg.type !== 'decision')) throw new AssertionError(`vote store corrupt at ${pos}: ${r.ok ? r.msg.type : r.error}`);
+    return r.msg;
   }
 }
 
 const align8 = (n: number): number => (n + 7) & ~7;
 
 const DECISIONS_PER_RECORD = 256;
+
+const decisionFrame = (entries: readonly DecisionEntry[]): Message => ({ type: 'decision', ring: 0 as RingId, from: 0 as NodeId, entries });
+const voteFrame = (e: AcceptedEntry): Message => ({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: [e] });
 
 function copyEntry(e: AcceptedEntry): AcceptedEntry {
   if (e.value.kind !== 'batch') return e;

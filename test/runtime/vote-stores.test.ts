@@ -52,11 +52,56 @@ function expectState(s: AcceptorState, want: ReturnType<typeof fill>): void {
 }
 
 describe('SabVoteStore (memory storage)', () => {
-  it('gives back promise, votes and decisions, through compactions of a small segment', () => {
+  it('gives back promise, votes and decisions, after its small log has wrapped and been cleaned many times', () => {
     const store = SabVoteStore.create(16 * 1024);
     const want = fill(store);
+    expect(store.cleaned).toBeGreaterThan(100);
     // A new incarnation attaches the same buffer.
     expectState(new SabVoteStore(store.sab).load(), want);
+  });
+
+  it('moves a vote it still holds from the tail to the head, and drops the ones it replaced or trimmed', () => {
+    const store = SabVoteStore.create(16 * 1024);
+    const held = new Map<number, AcceptedEntry>();
+    const snapshot = (): AcceptorState => ({ promised: 1 as Ballot, accepted: [...held.values()], decided: [] });
+    // Instance 99999's vote is written first and never replaced: every cleaning meets it at the tail.
+    const old = vote(99_999, 1, 300);
+    held.set(99_999, old);
+    store.append([old], [], snapshot);
+    for (let k = 0; k < 2000; k++) {
+      const v = vote(k, 1, 150);
+      held.set(k, v);
+      store.append([v], [], snapshot);
+      held.delete(k - 20); // trimmed: only the last twenty are held
+    }
+    const loaded = new Map(new SabVoteStore(store.sab).load().accepted.map((e) => [e.instance as number, e]));
+    expect(loaded.get(99_999)).toEqual(old);
+    for (let k = 1980; k < 2000; k++) expect(loaded.get(k)).toEqual(held.get(k));
+    expect(store.usedBytes).toBeLessThan(16 * 1024);
+  });
+
+  it('ignores whatever lies past what it published (a thread that died mid-write)', () => {
+    const store = SabVoteStore.create(16 * 1024);
+    const want = fill(store);
+    // Scribble over the free part of the log, as an unpublished append would leave it.
+    const bytes = new Uint8Array(store.sab, 64);
+    const reread = new SabVoteStore(store.sab);
+    const head = ((reread as unknown as { tail: number }).tail + store.usedBytes) % store.capacity;
+    for (let k = 0; k < store.capacity - store.usedBytes; k++) bytes[(head + k) % store.capacity] = (k * 31) & 255;
+    expectState(new SabVoteStore(store.sab).load(), want);
+  });
+
+  it('refuses, naming its size, to hold more votes than it has room for', () => {
+    const store = SabVoteStore.create(4096);
+    const held: AcceptedEntry[] = [];
+    const snapshot = (): AcceptorState => ({ promised: 1 as Ballot, accepted: held, decided: [] });
+    expect(() => {
+      for (let k = 0; k < 100; k++) {
+        const v = vote(k, 1, 200);
+        held.push(v);
+        store.append([v], [], snapshot);
+      }
+    }).toThrow(/vote store of 4096 bytes cannot hold the votes retained/);
   });
 
   it('gives back batches whose runs start at any alignment, and noop and skip votes, through compactions', () => {
