@@ -20,8 +20,7 @@ const learnerActor: ActorModule = {
     const deliver = (items: readonly DeliveredRuns[]): void => {
       for (const d of items) {
         const size = deliveredSize(d);
-        const write = (b: Uint8Array, o: number): number => encodeDelivered(d, b, o);
-        for (const s of subscribers) if (!ctx.trySendFrameDirect(s, FrameKind.DELIVERED, size, write)) ctx.sendFrame(s, FrameKind.DELIVERED, size, write);
+        for (const s of subscribers) ctx.sendFrame(s, FrameKind.DELIVERED, size, (b, o) => encodeDelivered(d, b, o), true);
       }
     };
     return bindRole(ctx, args.spec.ring, role, {

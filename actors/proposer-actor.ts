@@ -68,15 +68,18 @@ const proposerActor: ActorModule = {
       }
       return true;
     };
-    const refuse = (src: number, frame: ProposeFrame, from: number, to: number): void => {
-      for (let k = from; k < to; k++) appendTo(refused, src, frame.ids.getUint32(4 * k, true));
+    /** Request ids `from` … `to - 1` of a frame. */
+    const requestsOf = (frame: ProposeFrame, from: number, to: number): number[] => {
+      const ids: number[] = [];
+      for (let k = from; k < to; k++) ids.push(frame.ids.getUint32(4 * k, true));
+      return ids;
+    };
+    const refuse = (src: number, requests: readonly number[]): void => {
+      for (const id of requests) appendTo(refused, src, id);
     };
     const admit = (c: Chunk): void => {
       if (waitingHead === waiting.length && tryPropose(c)) return;
-      if (waitingValues + c.count > PROPOSER_WAITING_MAX) {
-        for (const id of c.requests) appendTo(refused, c.src, id);
-        return;
-      }
+      if (waitingValues + c.count > PROPOSER_WAITING_MAX) return refuse(c.src, c.requests);
       waiting.push(c);
       waitingValues += c.count;
     };
@@ -96,7 +99,7 @@ const proposerActor: ActorModule = {
       const p = frame.packed;
       if (!packedValid(p, frame.count)) {
         malformed++;
-        return refuse(src, frame, 0, frame.count);
+        return refuse(src, requestsOf(frame, 0, frame.count));
       }
       const view = new DataView(p.buffer, p.byteOffset, p.byteLength);
       let start = 0;
@@ -104,11 +107,7 @@ const proposerActor: ActorModule = {
       let valueBytes = 0;
       let o = 0;
       const cut = (k: number): void => {
-        if (k > from) {
-          const requests: number[] = [];
-          for (let j = from; j < k; j++) requests.push(frame.ids.getUint32(4 * j, true));
-          admit({ src, requests, count: k - from, packed: p.slice(start, o) });
-        }
+        if (k > from) admit({ src, requests: requestsOf(frame, from, k), count: k - from, packed: p.slice(start, o) });
         start = o;
         from = k;
         valueBytes = 0;
@@ -119,7 +118,7 @@ const proposerActor: ActorModule = {
           // The API refuses these before they are sent; one that comes anyway is refused here.
           cut(k);
           tooLarge++;
-          refuse(src, frame, k, k + 1);
+          refuse(src, requestsOf(frame, k, k + 1));
           o += RUN_ITEM_HEAD_BYTES + len;
           start = o;
           from = k + 1;

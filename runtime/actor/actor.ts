@@ -11,12 +11,11 @@ export interface ActorContext {
   /** Milliseconds on a clock shared by every thread of the process (performance.timeOrigin based). */
   nowMs(): number;
   /** Sends a frame of `kind` with a payload of at most `size` bytes written by `write`. */
-  sendFrame(to: number, kind: number, size: number, write: PayloadWriter): boolean;
   /**
-   * Like sendFrame, but `write` is handed the mailbox's own memory, skipping a copy: for writers
-   * that align their bulk copies to it. False, with nothing sent, when the mailbox has no room now.
+   * `aligned`: `write` aligns its bulk copies to the buffer it is handed (see PostOffice.compose),
+   * so it may be handed the mailbox's own memory, skipping a copy.
    */
-  trySendFrameDirect(to: number, kind: number, size: number, write: PayloadWriter): boolean;
+  sendFrame(to: number, kind: number, size: number, write: PayloadWriter, aligned?: boolean): boolean;
   /** Sends one frame to every member of a ring's multicast group (but the sender). */
   sendGroup(ring: number, kind: number, size: number, write: PayloadWriter): void;
   /** Sends a user message (msgpack) to another actor. */

@@ -10,7 +10,7 @@
 import type { Instance, RingId, ValueId } from '../../src/protocol/ids.ts';
 import type { ClientValue } from '../../src/protocol/messages.ts';
 import type { DeliveredInstance, DeliveredRuns } from '../../src/protocol/ready.ts';
-import { RUN_ITEM_HEAD_BYTES } from '../../src/protocol/runs.ts';
+import { forEachValue, packedValid } from '../../src/protocol/runs.ts';
 
 const HEAD = 2 + 8 + 4 + 4;
 const RUN_HEAD = 8 + 4 + 4 + 4;
@@ -58,22 +58,17 @@ export function decodeDelivered(src: Uint8Array, srcOffset: number, length: numb
   let o = offset + HEAD;
   for (let k = 0; k < runs; k++) {
     if (o + RUN_HEAD > end) return null;
-    const first = view.getFloat64(o, true);
+    const first = view.getFloat64(o, true) as ValueId;
     const count = view.getUint32(o + 8, true);
     const pad = view.getUint32(o + 16, true);
     if (pad > 7) return null;
-    const runEnd = o + RUN_HEAD + pad + view.getUint32(o + 12, true);
+    const at = o + RUN_HEAD + pad;
+    const runEnd = at + view.getUint32(o + 12, true);
     if (runEnd > end) return null;
-    o += RUN_HEAD + pad;
-    for (let j = 0; j < count; j++) {
-      if (o + RUN_ITEM_HEAD_BYTES > runEnd) return null;
-      const len = view.getUint32(o, true);
-      o += RUN_ITEM_HEAD_BYTES;
-      if (o + len > runEnd) return null;
-      values.push({ id: (first + j) as ValueId, bytes: bytes.subarray(o, o + len) });
-      o += len;
-    }
-    if (o !== runEnd) return null;
+    const packed = bytes.subarray(at, runEnd);
+    if (!packedValid(packed, count)) return null;
+    forEachValue({ first, count, packed }, (id, b) => values.push({ id, bytes: b }));
+    o = runEnd;
   }
   return {
     ring: view.getUint16(offset, true) as RingId,

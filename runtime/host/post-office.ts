@@ -45,6 +45,9 @@ export type FrameSink = (dst: number, src: number, kind: number, ring: number, b
 /** Writes a payload of at most the announced size at `offset`; returns the bytes written. */
 export type PayloadWriter = (bytes: Uint8Array, offset: number) => number;
 
+/** What became of a frame written straight into a ring (PostOffice.trySendDirect). */
+export type DirectSend = 'sent' | 'full' | 'refused';
+
 export class PostOffice {
   /** The sink of the drain in progress, and the frames it was handed (see drain). */
   private drainSink: FrameSink | null = null;
@@ -95,12 +98,19 @@ export class PostOffice {
     return this.hostOf.get(addr);
   }
 
-  /** Sends one frame to one address; false if it was dropped (unknown address, or overflow full). */
-  send(dst: number, src: number, kind: number, size: number, write: PayloadWriter): boolean {
+  /**
+   * Sends one frame to one address; false if it was dropped (unknown address, or overflow full).
+   * `aligned` writers (see trySendDirect) go straight into the ring when it has room now.
+   */
+  send(dst: number, src: number, kind: number, size: number, write: PayloadWriter, aligned = false): boolean {
     const h = this.hostOf.get(dst);
     if (h === undefined) {
       this.stats.unknownAddress++;
       return false;
+    }
+    if (aligned && h !== this.host) {
+      const direct = this.writeDirect(h, dst, src, kind, size, write);
+      if (direct !== 'full') return direct === 'sent';
     }
     const length = this.compose(dst, src, kind, 0, size, write);
     return this.sendToHost(h, length);
@@ -109,35 +119,19 @@ export class PostOffice {
   /**
    * Writes a frame straight into the ring to `dst`'s thread, skipping the scratch copy of
    * compose(): for writers that align their bulk copies to the buffer they are handed (see
-   * compose for why that matters). False, with nothing written or queued, when the ring has no
-   * room now or frames already wait for it; the caller keeps its data and tries again later.
-   * A frame for an actor on this thread goes the usual way.
+   * compose for why that matters). 'full', with nothing written or queued, when the ring has no
+   * room now or frames already wait for it: the caller keeps its data and tries again later.
+   * 'refused' for an unknown address or a frame larger than the ring takes. A frame for an actor
+   * on this thread goes the usual way.
    */
-  trySendDirect(dst: number, src: number, kind: number, size: number, write: PayloadWriter): boolean {
+  trySendDirect(dst: number, src: number, kind: number, size: number, write: PayloadWriter): DirectSend {
     const h = this.hostOf.get(dst);
-    if (h === undefined || h === this.host) return this.send(dst, src, kind, size, write);
-    const producer = this.producers[h];
-    if (producer === null || producer === undefined || (this.overflow[h] as Uint8Array[]).length > 0) return false;
-    if (ENVELOPE_BYTES + size > producer.frameBytesMax) {
-      this.stats.tooLarge++;
-      return false;
+    if (h === undefined) {
+      this.stats.unknownAddress++;
+      return 'refused';
     }
-    const offset = producer.reserve(ENVELOPE_BYTES + size);
-    if (offset === RESERVE_FULL) return false;
-    const bytes = producer.bytes;
-    writeEnvelope(bytes, offset, dst, src, kind, 0);
-    producer.commit(ENVELOPE_BYTES + write(bytes, offset + ENVELOPE_BYTES));
-    this.stats.framesSent++;
-    this.dirty.add(h);
-    return true;
-  }
-
-  /** Whether a frame of `size` bytes for `dst` could ever be sent (a known address, a ring that holds it). */
-  canEverSend(dst: number, size: number): boolean {
-    const h = this.hostOf.get(dst);
-    if (h === undefined) return false;
-    const producer = this.producers[h];
-    return h === this.host || (producer !== null && producer !== undefined && ENVELOPE_BYTES + size <= producer.frameBytesMax);
+    if (h === this.host) return this.send(dst, src, kind, size, write) ? 'sent' : 'refused';
+    return this.writeDirect(h, dst, src, kind, size, write);
   }
 
   isLocal(addr: number): boolean {
@@ -199,6 +193,25 @@ export class PostOffice {
     if (this.scratch.length < ENVELOPE_BYTES + size) this.scratch = new Uint8Array(Math.max(ENVELOPE_BYTES + size, 2 * this.scratch.length));
     writeEnvelope(this.scratch, 0, dst, src, kind, ring);
     return ENVELOPE_BYTES + write(this.scratch, ENVELOPE_BYTES);
+  }
+
+  /** Writes a frame into the ring to host `h` (another thread) if it has room and nothing waits there. */
+  private writeDirect(h: number, dst: number, src: number, kind: number, size: number, write: PayloadWriter): DirectSend {
+    const producer = this.producers[h];
+    if (producer === null || producer === undefined) return 'refused';
+    if (ENVELOPE_BYTES + size > producer.frameBytesMax) {
+      this.stats.tooLarge++;
+      return 'refused';
+    }
+    if ((this.overflow[h] as Uint8Array[]).length > 0) return 'full';
+    const offset = producer.reserve(ENVELOPE_BYTES + size);
+    if (offset === RESERVE_FULL) return 'full';
+    const bytes = producer.bytes;
+    writeEnvelope(bytes, offset, dst, src, kind, 0);
+    producer.commit(ENVELOPE_BYTES + write(bytes, offset + ENVELOPE_BYTES));
+    this.stats.framesSent++;
+    this.dirty.add(h);
+    return 'sent';
   }
 
   /** Sends the frame in the scratch buffer to host `h`. */

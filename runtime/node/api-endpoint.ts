@@ -16,7 +16,7 @@ import { RUN_ITEM_HEAD_BYTES } from '../../src/protocol/runs.ts';
 import { API_ADDRESS } from './node-plan.ts';
 
 interface PendingPropose {
-  readonly proposer: number;
+  readonly to: ProposerLine;
   readonly resolve: (id: ValueId) => void;
   readonly reject: (e: unknown) => void;
 }
@@ -37,7 +37,10 @@ interface Chunk {
   used: number;
 }
 
-interface Staged {
+/** The API's side of one proposer: proposals outstanding, and the values not sent yet. */
+interface ProposerLine {
+  readonly proposer: number;
+  outstanding: number;
   /** Oldest first; values are appended to the last. */
   readonly chunks: Chunk[];
   /** Sent chunks kept for reuse. */
@@ -52,6 +55,16 @@ function newChunk(bytes: number): Chunk {
   return { buf, view: new DataView(buf.buffer), ids: [], idsHead: 0, head: 0, used: 0 };
 }
 
+/** The chunk of a proposer's staging to append `bytes` to. */
+function chunkFor(line: ProposerLine, bytes: number): Chunk {
+  const last = line.chunks[line.chunks.length - 1];
+  if (last !== undefined && last.used + bytes <= last.buf.length) return last;
+  const spare = line.spare.pop();
+  const c = spare !== undefined && spare.buf.length >= bytes ? spare : newChunk(bytes);
+  line.chunks.push(c);
+  return c;
+}
+
 interface Subscription {
   readonly callbacks: Set<(d: DeliveredInstance) => void>;
   /** The next instance to hand to callbacks; lower ones were delivered already. */
@@ -60,12 +73,13 @@ interface Subscription {
 
 export class ApiEndpoint {
   private readonly pending = new Map<number, PendingPropose>();
-  private readonly outstanding = new Map<number, number>();
   private readonly subscriptions = new Map<number, Subscription>();
-  /** Requests not sent yet, per proposer: sent as few frames as the mailbox takes. */
-  private readonly staged = new Map<number, Staged>();
+  /** Per proposer; staged requests are sent as few frames as the mailbox takes. */
+  private readonly lines = new Map<number, ProposerLine>();
   private nextRequest = 1;
   private open = true;
+  /** Set when the node begins to close: no new proposals, and a proposer that stops is not a crash. */
+  private closing = false;
   private flushQueued = false;
   private readonly pumping: Promise<void>;
   readonly stats = { proposed: 0, acked: 0, refused: 0, delivered: 0, callbackErrors: 0 };
@@ -79,27 +93,29 @@ export class ApiEndpoint {
 
   /** Proposes `bytes` (at most `bytesMax` long, the ring's submitBytesMax) through `proposer`. */
   propose(proposer: number, bytes: Uint8Array, bytesMax: number): Promise<ValueId> {
-    if (!this.open) return Promise.reject(new RingcastError(ErrorCode.CLOSED, 'the node is closed'));
+    if (this.closing) return Promise.reject(new RingcastError(ErrorCode.CLOSED, 'the node is closed'));
     if (!(bytes instanceof Uint8Array)) return Promise.reject(new RingcastError(ErrorCode.INVALID_ARGUMENT, 'propose() takes a Uint8Array'));
     if (bytes.length > bytesMax) {
       return Promise.reject(new RingcastError(ErrorCode.VALUE_TOO_LARGE, `value of ${bytes.length} bytes exceeds the ring's submitBytesMax (${bytesMax})`));
     }
-    const n = this.outstanding.get(proposer) ?? 0;
-    if (n >= this.outstandingMax) {
-      return Promise.reject(new RingcastError(ErrorCode.PROPOSER_FULL, `${n} proposals outstanding at proposer ${proposer} (proposeOutstandingMax)`));
+    let line = this.lines.get(proposer);
+    if (line === undefined) this.lines.set(proposer, (line = { proposer, outstanding: 0, chunks: [], spare: [] }));
+    if (line.outstanding >= this.outstandingMax) {
+      return Promise.reject(new RingcastError(ErrorCode.PROPOSER_FULL, `${line.outstanding} proposals outstanding at proposer ${proposer} (proposeOutstandingMax)`));
     }
     const id = this.nextRequest;
     this.nextRequest = (this.nextRequest % 0xffff_fffe) + 1;
     // Copied now: the caller may reuse its buffer as soon as propose() returns.
-    const c = this.chunkFor(proposer, RUN_ITEM_HEAD_BYTES + bytes.length);
+    const c = chunkFor(line, RUN_ITEM_HEAD_BYTES + bytes.length);
     c.view.setUint32(c.used, bytes.length, true);
     c.buf.set(bytes, c.used + RUN_ITEM_HEAD_BYTES);
     c.used += RUN_ITEM_HEAD_BYTES + bytes.length;
     c.ids.push(id);
     this.stats.proposed++;
-    this.outstanding.set(proposer, n + 1);
+    line.outstanding++;
     this.scheduleFlush();
-    return new Promise<ValueId>((resolve, reject) => this.pending.set(id, { proposer, resolve, reject }));
+    const to = line;
+    return new Promise<ValueId>((resolve, reject) => this.pending.set(id, { to, resolve, reject }));
   }
 
   /** Calls `cb` with every instance the learner delivers from now on; returns the unsubscribe. */
@@ -132,25 +148,33 @@ export class ApiEndpoint {
   }
 
   /**
-   * A proposer crashed, or stopped as the node closes (`closing`): what it had not acknowledged
+   * A proposer crashed, or stopped once the node began to close: what it had not acknowledged
    * may or may not be decided.
    */
-  rejectPending(proposer: number, reason: unknown, closing = false): void {
+  rejectPending(proposer: number, reason: unknown): void {
+    const line = this.lines.get(proposer);
+    if (line === undefined) return;
     // Values not sent yet go too: their requests are rejected here.
-    this.staged.delete(proposer);
+    line.chunks.length = 0;
+    line.outstanding = 0;
     for (const [id, p] of this.pending) {
-      if (p.proposer !== proposer) continue;
+      if (p.to !== line) continue;
       this.pending.delete(id);
       p.reject(
-        closing
+        this.closing
           ? new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged; it may or may not be delivered')
           : new RingcastError(ErrorCode.ACTOR_CRASHED, `proposer ${proposer} crashed before the value was acknowledged; it may or may not be delivered`, { cause: reason }),
       );
     }
-    this.outstanding.set(proposer, 0);
+  }
+
+  /** Refuses new proposals from now on; deliveries and acks still come in until close(). */
+  beginClose(): void {
+    this.closing = true;
   }
 
   async close(): Promise<void> {
+    this.closing = true;
     this.open = false;
     this.po.doorbells.ring(this.po.host);
     await this.pumping;
@@ -173,29 +197,14 @@ export class ApiEndpoint {
     });
   }
 
-  /** The chunk of `proposer` to append `bytes` to. */
-  private chunkFor(proposer: number, bytes: number): Chunk {
-    let s = this.staged.get(proposer);
-    if (s === undefined) {
-      s = { chunks: [], spare: [] };
-      this.staged.set(proposer, s);
-    }
-    const last = s.chunks[s.chunks.length - 1];
-    if (last !== undefined && last.used + bytes <= last.buf.length) return last;
-    const spare = s.spare.pop();
-    const c = spare !== undefined && spare.buf.length >= bytes ? spare : newChunk(bytes);
-    s.chunks.push(c);
-    return c;
-  }
-
   /**
    * Moves staged values into the proposers' mailboxes, written straight into the ring; what does
    * not fit now stays staged for the next turn (no copy into an overflow queue).
    */
   private sendProposals(): void {
-    for (const [proposer, s] of this.staged) {
+    for (const s of this.lines.values()) {
       for (let c = s.chunks[0]; c !== undefined; c = s.chunks[0]) {
-        if (!this.sendChunk(proposer, c)) break; // the mailbox is full for now: the next turn tries again
+        if (!this.sendChunk(s.proposer, c)) break; // the mailbox is full for now: the next turn tries again
         // All of it went: reuse the chunk (in place if it is the one being filled).
         c.ids.length = 0;
         c.idsHead = c.head = c.used = 0;
@@ -218,8 +227,9 @@ export class ApiEndpoint {
         n++;
       }
       const size = proposeFrameSizeMax(n, end - head);
-      if (!this.po.trySendDirect(proposer, API_ADDRESS, FrameKind.PROPOSE, size, (b, o) => encodeProposeFrame(c.ids, from, from + n, c.buf, head, end, b, o))) {
-        if (this.po.canEverSend(proposer, size)) return false;
+      const sent = this.po.trySendDirect(proposer, API_ADDRESS, FrameKind.PROPOSE, size, (b, o) => encodeProposeFrame(c.ids, from, from + n, c.buf, head, end, b, o));
+      if (sent === 'full') return false;
+      if (sent === 'refused') {
         const err = new RingcastError(ErrorCode.MAILBOX_FULL, `a frame of ${size} bytes does not fit the mailbox of proposer ${proposer}`);
         for (let k = from; k < from + n; k++) this.settle(c.ids[k] as number, null, err);
       }
@@ -230,7 +240,7 @@ export class ApiEndpoint {
   }
 
   private hasStaged(): boolean {
-    for (const s of this.staged.values()) for (const c of s.chunks) if (c.idsHead < c.ids.length) return true;
+    for (const s of this.lines.values()) for (const c of s.chunks) if (c.idsHead < c.ids.length) return true;
     return false;
   }
 
@@ -263,7 +273,7 @@ export class ApiEndpoint {
     const p = this.pending.get(request);
     if (p === undefined) return;
     this.pending.delete(request);
-    this.outstanding.set(p.proposer, Math.max(0, (this.outstanding.get(p.proposer) ?? 1) - 1));
+    if (p.to.outstanding > 0) p.to.outstanding--;
     if (id !== null) {
       this.stats.acked++;
       p.resolve(id);

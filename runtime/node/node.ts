@@ -201,6 +201,7 @@ export class RingcastNode {
   async close(): Promise<void> {
     if (this.closed) return;
     this.closed = true;
+    this.api.beginClose();
     await this.supervisor.close();
     await Promise.all(this.hosts.map((h) => h?.stop()));
     await this.api.close();
@@ -302,7 +303,7 @@ export class RingcastNode {
     const inc = this.live.get(address);
     if (inc === undefined) return;
     this.live.delete(address);
-    if (inc.actor.role === 'proposer') this.api.rejectPending(address, error, this.closed);
+    if (inc.actor.role === 'proposer') this.api.rejectPending(address, error);
     inc.exit('crash', error);
   }
 }

@@ -43,6 +43,15 @@ const VOTE_HEAD = 24;
 const RUN_HEAD = 24;
 const U32 = 2 ** 32;
 
+/** A record sized once, before room is made for it, and written after. */
+interface PlannedRecord {
+  readonly tag: number;
+  /** Its body's bytes at the most. */
+  readonly bodyMax: number;
+  /** Writes the body at `at`; returns its bytes. */
+  readonly write: (at: number) => number;
+}
+
 /** What the acceptor holds now, asked once per cleaning: the ballot of each vote, and its decided instances. */
 interface Holding {
   readonly votes: Map<number, number>;
@@ -110,25 +119,19 @@ export class SabVoteStore {
    * `snapshot()` says the acceptor holds (asked once per cleaning, and including what is appended).
    */
   append(accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[], snapshot: () => AcceptorState): void {
-    const frames: Message[] = [];
-    for (let k = 0; k < decided.length; k += DECISIONS_PER_RECORD) frames.push(decisionFrame(decided.slice(k, k + DECISIONS_PER_RECORD)));
+    const records = accepted.map((e) => this.planVote(e));
+    for (let k = 0; k < decided.length; k += DECISIONS_PER_RECORD) records.push(this.planFrame(decisionFrame(decided.slice(k, k + DECISIONS_PER_RECORD))));
     let need = 0;
     let biggest = 0;
-    for (const e of accepted) {
-      const b = this.voteBytes(e);
-      need += b;
-      biggest = Math.max(biggest, b);
-    }
-    for (const f of frames) {
-      const b = RECORD_HEAD + align8(encodedSize(f));
+    for (const r of records) {
+      const b = RECORD_HEAD + align8(r.bodyMax);
       need += b;
       biggest = Math.max(biggest, b);
     }
     // A record that does not fit before the end leaves a gap there: room for one more.
     const room = need + biggest;
     if (this.capacity - this.used < room + this.slack) this.clean(room + this.slack, snapshot());
-    for (const e of accepted) this.writeVote(e);
-    for (const f of frames) this.writeFrameRecord(f);
+    for (const r of records) this.writeRecord(r);
     this.publish();
   }
 
@@ -175,15 +178,12 @@ export class SabVoteStore {
     return at;
   }
 
-  /**
-   * Writes a record of at most `bodyMax` bytes, `write(at)` filling the body at `at` and returning
-   * its bytes; the room reserved beyond them goes back, so records stay back to back.
-   */
-  private writeRecord(tag: number, bodyMax: number, write: (at: number) => number): void {
-    const reserved = RECORD_HEAD + align8(bodyMax);
+  /** Writes a planned record; the room reserved beyond its actual body goes back, so records stay back to back. */
+  private writeRecord(r: PlannedRecord): void {
+    const reserved = RECORD_HEAD + align8(r.bodyMax);
     const at = this.reserve(reserved);
-    const written = write(at + RECORD_HEAD);
-    this.view.setUint32(at, tag, true);
+    const written = r.write(at + RECORD_HEAD);
+    this.view.setUint32(at, r.tag, true);
     this.view.setUint32(at + 4, written, true);
     this.used -= reserved - (RECORD_HEAD + align8(written));
   }
@@ -260,28 +260,22 @@ export class SabVoteStore {
     const msg = this.readFrame(at, body, pos);
     if (msg.type === 'deliver') {
       const entries = msg.entries.filter((e) => holding.votes.get(e.instance) === e.ballot);
-      if (entries.length > 0) this.writeFrameRecord({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: entries.map(copyEntry) });
+      if (entries.length > 0) this.writeRecord(this.planFrame({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: entries.map(copyEntry) }));
     } else if (msg.type === 'decision') {
       const entries = msg.entries.filter((d) => holding.decided.has(d.instance));
-      if (entries.length > 0) this.writeFrameRecord(decisionFrame(entries));
+      if (entries.length > 0) this.writeRecord(this.planFrame(decisionFrame(entries)));
     }
   }
 
   // ---- Records ---------------------------------------------------------------------------
 
-  private voteBytes(e: AcceptedEntry): number {
-    if (e.value.kind !== 'batch') return RECORD_HEAD + align8(encodedSize(voteFrame(e)));
-    let body = VOTE_HEAD;
-    for (const r of e.value.runs) body += RUN_HEAD + 7 + r.packed.length;
-    return RECORD_HEAD + align8(body);
-  }
-
-  private writeVote(e: AcceptedEntry): void {
-    if (e.value.kind !== 'batch') return void this.writeFrameRecord(voteFrame(e));
+  /** A vote as a record: a batch written straight in (pads up to 7 bytes per run), anything else as a frame. */
+  private planVote(e: AcceptedEntry): PlannedRecord {
+    if (e.value.kind !== 'batch') return this.planFrame(voteFrame(e));
     const runs = e.value.runs;
-    let max = VOTE_HEAD;
-    for (const r of runs) max += RUN_HEAD + 7 + r.packed.length;
-    this.writeRecord(TAG_BATCH_VOTE, max, (at) => this.writeBatchVoteAt(at, e.instance, e.ballot, runs));
+    let bodyMax = VOTE_HEAD;
+    for (const r of runs) bodyMax += RUN_HEAD + 7 + r.packed.length;
+    return { tag: TAG_BATCH_VOTE, bodyMax, write: (at) => this.writeBatchVoteAt(at, e.instance, e.ballot, runs) };
   }
 
   /** A vote for a batch, value bytes copied straight in at their source's alignment; returns the body's bytes. */
@@ -328,12 +322,12 @@ export class SabVoteStore {
   }
 
   /** A record holding a codec frame (decisions, votes for noop and skip), encoded on the heap and copied in one aligned block. */
-  private writeFrameRecord(msg: Message): void {
-    this.writeRecord(TAG_FRAME, encodedSize(msg), (at) => this.writeFrameAt(at, msg));
+  private planFrame(msg: Message): PlannedRecord {
+    const size = encodedSize(msg);
+    return { tag: TAG_FRAME, bodyMax: size, write: (at) => this.writeFrameAt(at, msg, size) };
   }
 
-  private writeFrameAt(at: number, msg: Message): number {
-    const size = encodedSize(msg);
+  private writeFrameAt(at: number, msg: Message, size: number): number {
     if (this.scratch.length < size) this.scratch = new Uint8Array(Math.max(size, 2 * this.scratch.length));
     const written = encodeInto(msg, this.scratch, 0, { checksum: false });
     this.bytes.set(this.scratch.subarray(0, written), at);

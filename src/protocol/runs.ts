@@ -45,11 +45,6 @@ export function runValueBytes(r: ValueRun): number {
   return r.packed.length - RUN_ITEM_HEAD_BYTES * r.count;
 }
 
-/** The id of the last value of a run. */
-export function runLast(r: ValueRun): ValueId {
-  return (r.first + r.count - 1) as ValueId;
-}
-
 /** Whether `count` values of ids from `first` fit in one epoch (a run may not cross one). */
 export function runIdsValid(first: ValueId, count: number): boolean {
   return count >= 1 && (valueIdSeq(first) % EPOCH_SEQS) + count <= EPOCH_SEQS;
