@@ -14,6 +14,7 @@ import type { PostOffice } from '../host/post-office.ts';
 import { PROPOSE_FRAME_BYTES_TARGET, encodeProposeFrame, proposeFrameSizeMax } from '../host/propose-frame.ts';
 import { RUN_ITEM_HEAD_BYTES } from '../../src/protocol/runs.ts';
 import { API_ADDRESS } from './node-plan.ts';
+import { PendingTable } from './pending-table.ts';
 
 interface PendingPropose {
   readonly to: ProposerLine;
@@ -48,6 +49,11 @@ interface ProposerLine {
 }
 
 const CHUNK_BYTES = 1024 * 1024;
+/**
+ * While frames keep coming, the pump loops on microtasks; past this long it lets the program's
+ * event loop run (timers, I/O) before the next round.
+ */
+const PUMP_YIELD_MS = 1;
 const SPARE_CHUNKS_MAX = 2;
 
 function newChunk(bytes: number): Chunk {
@@ -72,7 +78,7 @@ interface Subscription {
 }
 
 export class ApiEndpoint {
-  private readonly pending = new Map<number, PendingPropose>();
+  private readonly pending: PendingTable<PendingPropose>;
   private readonly subscriptions = new Map<number, Subscription>();
   /** Per proposer; staged requests are sent as few frames as the mailbox takes. */
   private readonly lines = new Map<number, ProposerLine>();
@@ -88,6 +94,7 @@ export class ApiEndpoint {
     private readonly po: PostOffice,
     private readonly outstandingMax: number,
   ) {
+    this.pending = new PendingTable(1024, 4 * outstandingMax);
     this.pumping = this.pump();
   }
 
@@ -157,9 +164,7 @@ export class ApiEndpoint {
     // Values not sent yet go too: their requests are rejected here.
     line.chunks.length = 0;
     line.outstanding = 0;
-    for (const [id, p] of this.pending) {
-      if (p.to !== line) continue;
-      this.pending.delete(id);
+    for (const p of this.pending.takeAll((e) => e.to === line)) {
       p.reject(
         this.closing
           ? new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged; it may or may not be delivered')
@@ -178,8 +183,7 @@ export class ApiEndpoint {
     this.open = false;
     this.po.doorbells.ring(this.po.host);
     await this.pumping;
-    for (const p of this.pending.values()) p.reject(new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged'));
-    this.pending.clear();
+    for (const p of this.pending.takeAll()) p.reject(new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged'));
   }
 
   private sendSubscribe(learner: number, on: boolean): void {
@@ -246,14 +250,20 @@ export class ApiEndpoint {
 
   private async pump(): Promise<void> {
     const sink = this.onFrame.bind(this);
+    let yielded = performance.now();
     while (this.open) {
       const n = this.po.drain(sink);
       const staged = this.hasStaged();
       if (staged) this.sendProposals();
       this.po.flush();
       // Values wait for room in a mailbox: look again soon even if nothing arrives.
-      if (n === 0) await this.po.doorbells.sleepAsync(this.po.host, staged ? 1 : 20, () => this.po.hasWork() || !this.open);
-      else await Promise.resolve();
+      if (n === 0) {
+        await this.po.doorbells.sleepAsync(this.po.host, staged ? 1 : 20, () => this.po.hasWork() || !this.open);
+        yielded = performance.now();
+      } else if (performance.now() - yielded >= PUMP_YIELD_MS) {
+        await new Promise<void>((resolve) => setImmediate(resolve));
+        yielded = performance.now();
+      } else await Promise.resolve();
     }
   }
 
@@ -270,9 +280,8 @@ export class ApiEndpoint {
   }
 
   private settle(request: number, id: ValueId | null, error: unknown): void {
-    const p = this.pending.get(request);
+    const p = this.pending.take(request);
     if (p === undefined) return;
-    this.pending.delete(request);
     if (p.to.outstanding > 0) p.to.outstanding--;
     if (id !== null) {
       this.stats.acked++;
