@@ -30,6 +30,33 @@ interface Chunk {
   readonly packed: Uint8Array;
 }
 
+/** (request id, value id) pairs waiting to be acknowledged to one requester; reused across flushes. */
+class AckList {
+  private items = new Float64Array(1024);
+  length = 0;
+
+  push(request: number, id: number): void {
+    if (this.length + 2 > this.items.length) {
+      const grown = new Float64Array(this.items.length * 2);
+      grown.set(this.items);
+      this.items = grown;
+    }
+    this.items[this.length++] = request;
+    this.items[this.length++] = id;
+  }
+
+  /** Writes the pairs as an ACKED payload (u32 request id | f64 value id each); returns its size. */
+  encode(b: Uint8Array, o: number): number {
+    const bytes = (this.length / 2) * 12;
+    const view = new DataView(b.buffer, b.byteOffset + o, bytes);
+    for (let k = 0; k < this.length; k += 2) {
+      view.setUint32(k * 6, this.items[k] as number, true);
+      view.setFloat64(k * 6 + 4, this.items[k + 1] as number, true);
+    }
+    return bytes;
+  }
+}
+
 const proposerActor: ActorModule = {
   kind: 'ringcast-actor',
   create(ctx, raw) {
@@ -52,8 +79,11 @@ const proposerActor: ActorModule = {
     let waitingHead = 0;
     let waitingValues = 0;
     const refused = new Map<number, number[]>();
-    /** Per requester: request id, value id, request id, value id, … */
-    const acked = new Map<number, number[]>();
+    /**
+     * Per requester: request id, value id, request id, value id, … in a buffer kept from flush to
+     * flush (no array grown and dropped at every flush).
+     */
+    const acked = new Map<number, AckList>();
     let malformed = 0;
     let tooLarge = 0;
 
@@ -138,7 +168,7 @@ const proposerActor: ActorModule = {
             const slot = (seq + k) & mask;
             const src = slotSrc[slot] as number;
             let list = acked.get(src);
-            if (list === undefined) acked.set(src, (list = []));
+            if (list === undefined) acked.set(src, (list = new AckList()));
             list.push(slotRequest[slot] as number, r.first + k);
           }
         }
@@ -155,17 +185,11 @@ const proposerActor: ActorModule = {
         if (role.epoch !== Atomics.load(epochWord, 0)) Atomics.store(epochWord, 0, role.epoch);
         binding.flush?.();
         for (const [to, list] of acked) {
+          if (list.length === 0) continue;
           const bytes = (list.length / 2) * 12;
-          ctx.sendFrame(to, FrameKind.ACKED, bytes, (b, o) => {
-            const view = new DataView(b.buffer, b.byteOffset + o, bytes);
-            for (let k = 0; k < list.length; k += 2) {
-              view.setUint32(k * 6, list[k] as number, true);
-              view.setFloat64(k * 6 + 4, list[k + 1] as number, true);
-            }
-            return bytes;
-          });
+          ctx.sendFrame(to, FrameKind.ACKED, bytes, (b, o) => list.encode(b, o));
+          list.length = 0;
         }
-        acked.clear();
         for (const [to, ids] of refused) {
           ctx.sendFrame(to, FrameKind.REFUSED, ids.length * 4, (b, o) => {
             const view = new DataView(b.buffer, b.byteOffset + o, ids.length * 4);
