@@ -14,6 +14,8 @@ import { packedOffsetOf, packRun, RUN_ITEM_HEAD_BYTES, runValueBytes, type Value
 
 interface PendingRun {
   readonly run: ValueRun;
+  /** Proposal order among this proposer's runs (ids may wrap; this does not within a life). */
+  readonly order: number;
   /** Tick of the last send; -1 while waiting to be sent. */
   sentAt: number;
   /** Tick of the first send; -1 before it. Ack times are measured from here. */
@@ -36,6 +38,7 @@ export class Proposer implements Role<Message, AckedRun> {
   /** Runs by first id, in order of last send, so the ones due for a re-send come first. */
   private readonly pending = new Map<ValueId, PendingRun>();
   private unsent: PendingRun[] = [];
+  private nextOrder = 0;
   /** Values proposed and not acknowledged: in `open` and in `pending`. */
   private inFlight = 0;
   private leaderIndex = 0;
@@ -163,7 +166,24 @@ export class Proposer implements Role<Message, AckedRun> {
       this.lastAckAt = this.now;
       this.leaderIndex++;
       this.stats.leaderRotations++;
+      this.resendAllInOrder();
     }
+  }
+
+  /**
+   * The next candidate gets every unacknowledged run, oldest first, before any new one: runs that
+   * went to a leader that died must not be decided after runs proposed later (a re-send on the
+   * retry timer alone sent them after the runs proposed meanwhile).
+   */
+  private resendAllInOrder(): void {
+    const all = [...this.pending.values()].sort((a, b) => a.order - b.order);
+    this.pending.clear();
+    for (const p of all) {
+      if (p.sentAt >= 0) this.stats.resends += p.run.count;
+      p.sentAt = -1;
+      this.pending.set(p.run.first, p);
+    }
+    this.unsent = all;
   }
 
   hasReady(): boolean {
@@ -204,7 +224,7 @@ export class Proposer implements Role<Message, AckedRun> {
   }
 
   private enqueue(run: ValueRun): void {
-    const p: PendingRun = { run, sentAt: -1, firstSentAt: -1 };
+    const p: PendingRun = { run, order: this.nextOrder++, sentAt: -1, firstSentAt: -1 };
     this.pending.set(run.first, p);
     this.unsent.push(p);
   }

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, isRingcastError } from '../../src/errors.ts';
 import { SEQ_MAX, type ValueId } from '../../src/protocol/ids.ts';
 import type { ClientValue, Message } from '../../src/protocol/messages.ts';
+import type { AckedRun, Ready } from '../../src/protocol/ready.ts';
 import { packRun, runsCount, runsIds, runsValues } from '../../src/protocol/runs.ts';
 import type { ProtocolOptions } from '../../src/protocol/options.ts';
 import { Proposer } from '../../src/protocol/proposer.ts';
@@ -180,19 +181,41 @@ describe('proposer retries', () => {
 
   it('re-sends each value proposerRetryTicks after its own last send', () => {
     const p = proposer();
+    // The leader answers (acks of nothing) at every tick: it is alive, so no rotation.
+    const tickAlive = (n: number): Ready<AckedRun>[] =>
+      Array.from({ length: n }, () => {
+        p.step(ack(C10));
+        p.tick();
+        return p.ready();
+      });
     proposeAll(p, [1]);
     p.ready();
-    tickCollect(p, 2);
+    tickAlive(2);
     proposeAll(p, [1]);
     p.ready();
     // Value 0 went out at tick 0, value 1 at tick 2.
-    const sent = tickCollect(p, 10).flatMap((r, k) => submittedIds(r.messages).map((ids) => [k + 3, ids]));
+    const sent = tickAlive(10).flatMap((r, k) => submittedIds(r.messages).map((ids) => [k + 3, ids]));
     expect(sent).toEqual([
       [5, [vid(P30, 0)]],
       [7, [vid(P30, 1)]],
       [10, [vid(P30, 0)]],
       [12, [vid(P30, 1)]],
     ]);
+    expect(p.stats.leaderRotations).toBe(0);
+  });
+
+  it('sends every unacked run to the next candidate at once, oldest first, when the leader goes quiet', () => {
+    const p = proposer();
+    proposeAll(p, [1]);
+    p.ready();
+    tickCollect(p, 2);
+    proposeAll(p, [1]);
+    p.ready();
+    // Value 0 went out at tick 0, value 1 at tick 2; no ack at all: C10 is given up at tick 5.
+    const r = tickCollect(p, 3).at(-1) as Ready<AckedRun>;
+    expect(routes(r)).toEqual([`submit->${C11}`]);
+    expect(submittedIds(r.messages)).toEqual([[vid(P30, 0), vid(P30, 1)]]);
+    expect(p.stats.leaderRotations).toBe(1);
   });
 
   it('rotates through the coordinator candidates while no ack comes', () => {
