@@ -53,10 +53,18 @@ export interface TransportFaults {
   readonly seed?: number;
 }
 
+/** `own-thread`: the UDP gateway gets a thread of its own; `actor-thread`: it shares the node's first actor thread. */
+export type GatewayPlacement = 'own-thread' | 'actor-thread';
+
+/** A deployment node's placement: that of an in-process node, and where its UDP gateway runs. */
+export interface DeploymentPlacement extends PlacementOptions {
+  readonly gateway?: GatewayPlacement;
+}
+
 export interface DeploymentConfig {
   readonly nodes: readonly DeploymentNode[];
   readonly rings: readonly DeploymentRing[];
-  readonly placement?: PlacementOptions;
+  readonly placement?: DeploymentPlacement;
   readonly tickMs?: number;
   readonly supervisor?: Partial<SupervisorOptions>;
   readonly transport?: {

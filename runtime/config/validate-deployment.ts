@@ -15,7 +15,7 @@ import { validateNodes } from './validate-nodes.ts';
 import { validateRings } from './validate-rings.ts';
 
 const DEPLOYMENT_KEYS = ['nodes', 'rings', 'placement', 'tickMs', 'supervisor', 'transport'];
-const PLACEMENT_KEYS = ['mode', 'threads', 'spin', 'pin', 'cores'];
+const PLACEMENT_KEYS = ['mode', 'threads', 'spin', 'pin', 'cores', 'gateway'];
 const TRANSPORT_KEYS = ['datagramBytesMax', 'socketBufferBytes', 'faults'];
 const FAULT_KEYS = ['lossRate', 'duplicateRate', 'reorderRate', 'delayMs', 'seed'];
 
@@ -71,6 +71,7 @@ function validatePlacement(v: unknown): void {
   if (o['cores'] !== undefined) integerIn('placement.cores', o['cores'], 1, 1024);
   if (o['spin'] !== undefined) booleanOf('placement.spin', o['spin']);
   if (o['pin'] !== undefined) booleanOf('placement.pin', o['pin']);
+  if (o['gateway'] !== undefined) choiceOf('placement.gateway', o['gateway'], ['own-thread', 'actor-thread'] as const);
 }
 
 /** Validates the transport section; returns the datagram size in force. */

@@ -39,7 +39,14 @@ const now = (): number => TIME_ORIGIN + perf.now();
 
 const po = new PostOffice(init.host, init.topology);
 /** Set on the node's gateway thread: frames for addresses not on this thread go to the network. */
-const gateway = init.gateway === undefined ? null : await UdpGateway.open(init.gateway, po);
+const gateway =
+  init.gateway === undefined
+    ? null
+    : await UdpGateway.open(init.gateway, po, {
+        deliver: (dst, src, kind, ring, bytes, offset, length) => void handTo(dst, src, ring, (a) => a.behavior.onFrame(kind, src, ring, bytes, offset, length)),
+        afterDelivery: () => runLocal(),
+      });
+if (gateway !== null) po.setRemoteSink((dst, src, kind, ring, bytes, offset, length) => gateway.toNetwork(dst, src, kind, ring, bytes, offset, length));
 const progress = new Int32Array(init.progress);
 const actors = new Map<number, Hosted>();
 let running = true;
@@ -144,9 +151,23 @@ function runTimers(t: number): void {
   }
 }
 
+/**
+ * After frames from the network were handed to this thread's actors (gateway on this thread):
+ * flush them, and run what they sent each other (objects, local frames) at once, while the loop
+ * itself may be waiting on its event loop. Bounded: a longer exchange goes on in the loop.
+ */
+function runLocal(): void {
+  flushActors();
+  for (let round = 0; round < 16 && po.hasLocalWork(); round++) {
+    po.drain(dispatch, dispatchObject);
+    flushActors();
+  }
+}
+
 function flushActors(): void {
   for (const a of actors.values()) if (a.behavior.flush !== undefined) guarded(a, () => a.behavior.flush?.());
   po.flush();
+  gateway?.flush();
 }
 
 async function loop(): Promise<void> {
@@ -165,7 +186,6 @@ async function loop(): Promise<void> {
       Atomics.add(progress, init.host, 1);
     }
     if (frames > 0 || ticked || po.hasBacklog()) flushActors();
-    if (frames > 0) gateway?.flush();
     if (frames > 0 || po.hasWork()) idleSince = -1;
     else if (init.wait === 'async') await po.doorbells.sleepAsync(init.host, Math.max(0, Math.min(nextTick - t, YIELD_EVERY_MS)), () => po.hasWork());
     else waitIdle(t, nextTick, (idleSince = idleSince < 0 ? t : idleSince));

@@ -27,6 +27,8 @@ export interface TopologyData {
   readonly overflowFramesMax: number;
   /** The host thread of the UDP gateway, where every remote address leads; -1 when none. */
   readonly gatewayHost: number;
+  /** Addresses of actors on other nodes (all mapped to gatewayHost). */
+  readonly remote: readonly number[];
 }
 
 /** Receives an object sent between two actors of the same thread. */
@@ -69,14 +71,21 @@ export class PostOffice {
   private localObjects: LocalObject[] = [];
   private scratch = new Uint8Array(64 * 1024);
   private readonly dirty = new Set<number>();
+  private readonly remote: ReadonlySet<number>;
+  /** Rings whose group has members on other nodes. */
+  private readonly groupsWithRemote = new Set<number>();
+  /** Set on the gateway's thread: where frames for remote addresses go (see setRemoteSink). */
+  private remoteSink: FrameSink | null = null;
 
   constructor(
     readonly host: number,
     private readonly topo: TopologyData,
   ) {
     for (const [addr, h] of topo.addresses) this.hostOf.set(addr, h);
+    this.remote = new Set(topo.remote);
     for (const [ring, members] of topo.groups) {
-      this.groupMembers.set(ring, members.filter((m) => this.hostOf.get(m) === host));
+      if (members.some((m) => this.remote.has(m))) this.groupsWithRemote.add(ring);
+      this.groupMembers.set(ring, members.filter((m) => this.hostOf.get(m) === host && !this.remote.has(m)));
       this.groupHosts.set(ring, [...new Set(members.map((m) => this.hostOf.get(m) ?? -1))].filter((h) => h >= 0));
     }
     this.doorbells = new Doorbells(topo.doorbells);
@@ -89,7 +98,18 @@ export class PostOffice {
     this.overflow = Array.from({ length: topo.hostCount }, () => []);
   }
 
-  /** Local members of a ring's group on this thread. */
+  /**
+   * On the thread that hosts the UDP gateway: frames that its own actors send to remote
+   * addresses, and the frame form of their group objects for rings with remote members, go to
+   * `sink` at once (the payload view is valid only during the call), not through the local queue.
+   * Group frames sent with sendGroup still go through the local queue, and the thread's dispatch
+   * passes them to the network once.
+   */
+  setRemoteSink(sink: FrameSink): void {
+    this.remoteSink = sink;
+  }
+
+  /** Local members of a ring's group on this thread (actors of this node only). */
   localGroupMembers(ring: number): readonly number[] {
     return this.groupMembers.get(ring) ?? [];
   }
@@ -113,6 +133,11 @@ export class PostOffice {
       if (direct !== 'full') return direct === 'sent';
     }
     const length = this.compose(dst, src, kind, 0, size, write);
+    if (h === this.host && this.remoteSink !== null && this.remote.has(dst)) {
+      this.stats.framesSent++;
+      this.remoteSink(dst, src, kind, 0, this.scratch, ENVELOPE_BYTES, length - ENVELOPE_BYTES);
+      return true;
+    }
     return this.sendToHost(h, length);
   }
 
@@ -140,31 +165,40 @@ export class PostOffice {
 
   /** True for an actor of this process (not the API's address, not a remote actor). */
   isLocalActor(addr: number): boolean {
-    const h = this.hostOf.get(addr);
-    return addr !== 0 && h !== undefined && h !== this.topo.gatewayHost;
+    return addr !== 0 && this.hostOf.has(addr) && !this.remote.has(addr);
   }
 
-  /** Threads of this process (the gateway's excepted) with members of a ring's group. */
-  localGroupHostCount(ring: number): number {
-    return (this.groupHosts.get(ring) ?? []).filter((h) => h !== this.topo.gatewayHost).length;
+  /** True when a ring's group has members among the actors of this process. */
+  hasLocalGroupMembers(ring: number): boolean {
+    return (this.topo.groups.find(([r]) => r === ring)?.[1] ?? []).some((m) => this.isLocalActor(m));
   }
 
-  /** Queues an object for an actor on this thread; false when `dst` is elsewhere. */
+  /** Queues an object for an actor on this thread; false when `dst` is elsewhere (or remote). */
   sendObject(dst: number, src: number, msg: unknown): boolean {
-    if (this.hostOf.get(dst) !== this.host) return false;
+    if (this.hostOf.get(dst) !== this.host || this.remote.has(dst)) return false;
     this.stats.framesSent++;
     this.localObjects.push({ dst, src, ring: 0, msg });
     return true;
   }
 
-  /** Group send where this thread's members get the object and other threads one frame each. */
+  /**
+   * Group send where this thread's members get the object and other threads one frame each (on
+   * the gateway's thread, the network gets the frame too).
+   */
   sendGroupObject(ring: number, src: number, msg: unknown, kind: number, size: () => number, write: PayloadWriter): void {
     const hosts = this.groupHosts.get(ring) ?? [];
     let length = -1;
     for (const h of hosts) {
       if (h === this.host) {
-        this.stats.framesSent++;
-        this.localObjects.push({ dst: GROUP_ADDRESS, src, ring, msg });
+        if ((this.groupMembers.get(ring) ?? []).length > 0) {
+          this.stats.framesSent++;
+          this.localObjects.push({ dst: GROUP_ADDRESS, src, ring, msg });
+        }
+        if (this.remoteSink !== null && this.groupsWithRemote.has(ring)) {
+          if (length < 0) length = this.compose(GROUP_ADDRESS, src, kind, ring, size(), write);
+          this.stats.framesSent++;
+          this.remoteSink(GROUP_ADDRESS, src, kind, ring, this.scratch, ENVELOPE_BYTES, length - ENVELOPE_BYTES);
+        }
         continue;
       }
       if (length < 0) length = this.compose(GROUP_ADDRESS, src, kind, ring, size(), write);
@@ -287,6 +321,11 @@ export class PostOffice {
     }
     for (const h of this.dirty) this.doorbells.ring(h);
     this.dirty.clear();
+  }
+
+  /** True while frames or objects between this thread's actors wait for the next drain. */
+  hasLocalWork(): boolean {
+    return this.local.length > 0 || this.localObjects.length > 0;
   }
 
   hasWork(): boolean {

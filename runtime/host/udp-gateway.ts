@@ -1,17 +1,18 @@
 /**
- * The UDP gateway of a node: a host thread that owns the node's UdpTransport. Frames that local
- * actors send to actors on other nodes reach this thread through the SAB rings (the post office
- * maps every remote address here) and leave as datagrams, many frames to one; a group frame
- * leaves once, by IP multicast, where the ring has a group (else one copy per node with members).
- * Frames from the network go back into the rings, to the local actor or the ring's local group.
+ * The UDP gateway of a node: it owns the node's UdpTransport, on a host thread of its own or on
+ * the thread of the node's actors (placement.gateway). Frames that local actors send to actors
+ * on other nodes reach it (the post office maps every remote address to its thread) and leave as
+ * datagrams, many frames to one; a group frame leaves once, by IP multicast, where the ring has a
+ * group (else one copy per node with members). Frames from the network go to the actors of its
+ * own thread straight from the datagram, and through the SAB rings to the other threads.
  *
- * Per frame it copies the payload once each way (ring to datagram with the envelope written in
- * front by the transport, datagram to ring) and allocates nothing but a view; the threads it
- * writes to are woken once per datagram, not once per frame.
+ * Per frame it copies the payload once each way (into the datagram with the envelope written in
+ * front by the transport; from the datagram into a ring, for another thread) and allocates
+ * nothing but a view; the threads it writes to are woken once per datagram, not once per frame.
  */
 import { UdpTransport, type UdpTransportOptions } from '../transport/index.ts';
 import { ENVELOPE_BYTES, FrameKind, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
-import type { PostOffice } from './post-office.ts';
+import type { FrameSink, PostOffice } from './post-office.ts';
 
 const LOCAL_ONLY = { localOnly: true } as const;
 
@@ -43,6 +44,7 @@ export class UdpGateway {
   private flushQueued = false;
   private readonly flushInbound = (): void => {
     this.flushQueued = false;
+    this.afterDelivery();
     this.po.flush();
   };
 
@@ -50,6 +52,7 @@ export class UdpGateway {
     private readonly transport: UdpTransport,
     private readonly po: PostOffice,
     init: GatewayInit,
+    private readonly here: GatewayNeighbours | null,
   ) {
     this.nodeOf = new Map(init.remote.map(([a, n]) => [a, n]));
     this.multicastRings = new Set(init.multicastRings);
@@ -57,8 +60,9 @@ export class UdpGateway {
     transport.onFrame((_from, frame) => this.fromNetwork(frame));
   }
 
-  static async open(init: GatewayInit, po: PostOffice): Promise<UdpGateway> {
-    return new UdpGateway(await UdpTransport.open(init.transport), po, init);
+  /** `here`: the actors of the gateway's own thread, if it has any (placement.gateway 'actor-thread'). */
+  static async open(init: GatewayInit, po: PostOffice, here: GatewayNeighbours | null = null): Promise<UdpGateway> {
+    return new UdpGateway(await UdpTransport.open(init.transport), po, init, here);
   }
 
   /** A frame from a local actor for `dst` on another node (or for a ring's group). */
@@ -109,10 +113,16 @@ export class UdpGateway {
     const local = dst === GROUP_ADDRESS ? this.hasLocalGroup(ring) : this.po.isLocalActor(dst);
     if (!local) return void this.stats.droppedAddress++;
     const src = envelopeSrc(frame, 0);
-    this.inbound = frame.subarray(ENVELOPE_BYTES);
-    if (dst === GROUP_ADDRESS) this.po.sendGroup(ring, src, kind, this.inbound.length, this.writeInbound, LOCAL_ONLY);
-    else this.po.send(dst, src, kind, this.inbound.length, this.writeInbound);
-    this.inbound = this.envelope; // not to hold the datagram's buffer past its frames
+    const length = frame.length - ENVELOPE_BYTES;
+    // The gateway's own thread's actors get the frame straight from the datagram, without a copy.
+    const hereToo = this.here !== null && (dst === GROUP_ADDRESS ? this.po.localGroupMembers(ring).length > 0 : this.po.hostOfAddress(dst) === this.po.host);
+    if (hereToo) (this.here as GatewayNeighbours).deliver(dst, src, kind, ring, frame, ENVELOPE_BYTES, length);
+    if (dst === GROUP_ADDRESS || !hereToo) {
+      this.inbound = frame.subarray(ENVELOPE_BYTES);
+      if (dst === GROUP_ADDRESS) this.po.sendGroup(ring, src, kind, length, this.writeInbound, LOCAL_ONLY);
+      else this.po.send(dst, src, kind, length, this.writeInbound);
+      this.inbound = this.envelope; // not to hold the datagram's buffer past its frames
+    }
     // Frames come a datagram at a time: wake the threads once, after the datagram's last frame.
     if (!this.flushQueued) {
       this.flushQueued = true;
@@ -122,7 +132,20 @@ export class UdpGateway {
 
   private hasLocalGroup(ring: number): boolean {
     let local = this.groupLocal.get(ring);
-    if (local === undefined) this.groupLocal.set(ring, (local = this.po.localGroupHostCount(ring) > 0));
+    if (local === undefined) this.groupLocal.set(ring, (local = this.po.hasLocalGroupMembers(ring)));
     return local;
   }
+
+  /** Runs the actors' output after frames were delivered here (set when the gateway has neighbours). */
+  private afterDelivery(): void {
+    this.here?.afterDelivery();
+  }
+}
+
+/** The actors that share the gateway's thread, as its host thread exposes them. */
+export interface GatewayNeighbours {
+  /** Hands a frame from the network to an actor of this thread, or to this thread's members of a group. */
+  readonly deliver: FrameSink;
+  /** Called once after a datagram's frames were delivered: the actors flush what they produced. */
+  afterDelivery(): void;
 }

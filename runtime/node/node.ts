@@ -26,9 +26,9 @@ import { SabVoteStore } from '../storage/sab-vote-store.ts';
 import { Supervisor, type ChildHandle, type ChildSpec } from '../supervisor/supervisor.ts';
 import type { ExitReason } from '../supervisor/restart-policy.ts';
 import { ApiEndpoint } from './api-endpoint.ts';
-import { resolveNodeOptions, type NodeOptions, type ResolvedNodeOptions, type ResolvedRing } from './node-options.ts';
+import { resolveNodeOptions, type NodeOptions, type PlacementOptions, type ResolvedNodeOptions, type ResolvedRing } from './node-options.ts';
 import { API_ADDRESS, planDeployment, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
-import type { DeploymentConfig } from '../config/deployment.ts';
+import type { DeploymentConfig, DeploymentPlacement, GatewayPlacement } from '../config/deployment.ts';
 import { validateDeployment } from '../config/validate-deployment.ts';
 import type { GatewayInit } from '../host/udp-gateway.ts';
 import { ConfigError } from '../../src/errors.ts';
@@ -384,7 +384,7 @@ function deploymentNode({ deployment, self }: DeploymentStart): RingcastNode {
         const storage = r.storage ?? 'async';
         return { id: r.id, acceptors: r.acceptors.length, coordinators: r.coordinators.length, learners: r.learners.length, proposers: r.proposers.length, dissemination: r.dissemination, storage, ...(r.protocol === undefined ? {} : { protocol: r.protocol }) };
       }),
-      ...(d.placement === undefined ? {} : { placement: d.placement }),
+      ...(d.placement === undefined ? {} : { placement: withoutGateway(d.placement) }),
       ...(d.tickMs === undefined ? {} : { tickMs: d.tickMs }),
       ...(d.supervisor === undefined ? {} : { supervisor: d.supervisor }),
     },
@@ -392,10 +392,23 @@ function deploymentNode({ deployment, self }: DeploymentStart): RingcastNode {
   );
   const plan = planDeployment(d, self, resolved.rings);
   const local = placeActors(plan, resolved);
-  const gatewayHost = local.length + 1;
-  const threads: ThreadPlan[] = [...local, { index: local.length, actors: [], wait: 'async', cpu: null }];
+  // The gateway shares the first actor thread, which then waits on its event loop (sockets),
+  // or has a thread of its own.
+  const shared = (d.placement?.gateway ?? DEFAULT_GATEWAY_PLACEMENT) === 'actor-thread' && local.length > 0;
+  const gatewayHost = shared ? 1 : local.length + 1;
+  const threads: ThreadPlan[] = shared
+    ? local.map((t, i) => (i === 0 ? { ...t, wait: 'async' } : t))
+    : [...local, { index: local.length, actors: [], wait: 'async', cpu: null }];
   const topology = buildTopology(resolved, plan, threads, plan.remote.map(([a]) => a), gatewayHost);
   return new RingcastNode(resolved, plan, threads, topology, { host: gatewayHost, init: gatewayInit(d, me.name, plan.remote) }, me.dataDir ?? join('.ringcast', me.name));
+}
+
+/** Where a deployment node's UDP gateway runs unless its placement says otherwise. */
+const DEFAULT_GATEWAY_PLACEMENT: GatewayPlacement = 'actor-thread';
+
+function withoutGateway(p: DeploymentPlacement): PlacementOptions {
+  const { gateway: _gateway, ...rest } = p;
+  return rest;
 }
 
 function gatewayInit(d: DeploymentConfig, self: string, remote: readonly (readonly [number, number])[]): GatewayInit {
@@ -439,5 +452,5 @@ function buildTopology(o: ResolvedNodeOptions, plan: NodePlan, threads: readonly
   const rings = Array.from({ length: hostCount }, (_, s) =>
     Array.from({ length: hostCount }, (_, d) => (s === d ? null : createSpscRing({ capacityBytes: o.mailboxBytes }).sab)),
   );
-  return { hostCount, addresses, groups, rings, doorbells: new Doorbells(hostCount).sab, overflowFramesMax: o.overflowFramesMax, gatewayHost };
+  return { hostCount, addresses, groups, rings, doorbells: new Doorbells(hostCount).sab, overflowFramesMax: o.overflowFramesMax, gatewayHost, remote };
 }

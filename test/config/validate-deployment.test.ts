@@ -92,6 +92,7 @@ const BAD: [string, (c: Raw) => unknown, string, RegExp][] = [
   ['placement threads 0', (c) => (c.placement = { threads: 0 }), 'placement.threads', /1 to 256/],
   ['placement spin as a string', (c) => (c.placement = { spin: 'yes' }), 'placement.spin', /true or false/],
   ['a placement key typo', (c) => (c.placement = { cpus: 2 }), 'placement.cpus', /unknown field/],
+  ['an unknown gateway placement', (c) => (c.placement = { gateway: 'main-thread' }), 'placement.gateway', /own-thread, actor-thread/],
   ['tickMs 0', (c) => (c.tickMs = 0), 'tickMs', /1 to 10000/],
   ['a supervisor key typo', (c) => (c.supervisor = { intensty: 3 }), 'supervisor.intensty', /did you mean "intensity"/],
   ['a supervisor jitter of 1.5', (c) => (c.supervisor = { backoffJitter: 1.5 }), 'supervisor.backoffJitter', /\[0, 1\)/],
@@ -153,7 +154,7 @@ describe('validateDeployment accepts a good deployment', () => {
     ['two multicast rings sharing their group', (c) => secondRing(c, { dissemination: 'multicast', multicast: { group: '239.255.0.1', port: 7200 } })],
     ['two rings, one of them by unicast', (c) => secondRing(c)],
     ['one control port on two machines', (c) => ((c.nodes[1].host = '192.0.2.11'), (c.nodes[1].controlPort = 7101))],
-    ['every optional section', (c) => Object.assign(c, { placement: { mode: 'shared', threads: 2, spin: false, pin: false, cores: 2 }, tickMs: 5, supervisor: { intensity: 3 }, transport: { datagramBytesMax: 1472, socketBufferBytes: 1 << 20, faults: { lossRate: 0.01, delayMs: { min: 0, max: 3 } } } })],
+    ['every optional section', (c) => Object.assign(c, { placement: { mode: 'shared', threads: 2, spin: false, pin: false, cores: 2, gateway: 'actor-thread' }, tickMs: 5, supervisor: { intensity: 3 }, transport: { datagramBytesMax: 1472, socketBufferBytes: 1 << 20, faults: { lossRate: 0.01, delayMs: { min: 0, max: 3 } } } })],
     ['protocol options and sync storage', (c) => Object.assign(c.rings[0], { storage: 'sync', protocol: { instancesInFlightMax: 8 }, multicast: { group: '224.0.0.251', port: 5353, interface: '127.0.0.1', ttl: 0 } })],
   ])('accepts %s', (_what, mutate) => {
     const c = baseDeployment();

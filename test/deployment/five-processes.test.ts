@@ -58,10 +58,11 @@ function startRing(dep: Deployment, count: number): void {
 
 describe('a ring of five processes on loopback, started through the CLI', () => {
   it.each([
-    ['multicast', 19000],
-    ['ring', 19200],
-  ] as const)('delivers every value exactly once, in order (%s)', async (mode, basePort) => {
-    d = new Deployment({ mode, basePort });
+    ['multicast', 'actor-thread', 19000],
+    ['ring', 'actor-thread', 19200],
+    ['multicast', 'own-thread', 19300],
+  ] as const)('delivers every value exactly once, in order (%s, gateway on its %s)', async (mode, gateway, basePort) => {
+    d = new Deployment({ mode, basePort, gateway });
     startRing(d, 3000);
     await d.procs.get('p')?.waitFor(/load: 3000\/3000 acked|load: 3000 acked/, 60_000);
     expect(problems(await d.waitDelivered(3000, 20_000), 3000)).toEqual([]);

@@ -15,6 +15,8 @@ export interface FiveNodeOptions {
   readonly mode: 'multicast' | 'ring';
   readonly basePort: number;
   readonly lossRate?: number;
+  /** Where each node's UDP gateway runs (placement.gateway); the default of the config otherwise. */
+  readonly gateway?: 'own-thread' | 'actor-thread';
 }
 
 /** Five processes: three acceptors (two of them with a coordinator), a proposer, a learner. */
@@ -33,7 +35,7 @@ export function fiveNodeConfig(o: FiveNodeOptions, dir: string): unknown {
         proposers: [{ id: 31, node: 'p' }],
       },
     ],
-    placement: { mode: 'shared', threads: 1, spin: false },
+    placement: { mode: 'shared', threads: 1, spin: false, ...(o.gateway === undefined ? {} : { gateway: o.gateway }) },
     ...(o.lossRate === undefined ? {} : { transport: { faults: { lossRate: o.lossRate, seed: 11 } } }),
   };
 }
