@@ -1,6 +1,6 @@
 /**
  * Binds one pure protocol role to an actor: protocol frames in (decoded from a copy, since the
- * role keeps what it is given), ticks in, and after each batch the role's ready(): persist first,
+ * role keeps what it is given, unless the bytes are the frame's own), ticks in, and after each batch the role's ready(): persist first,
  * then the messages, each to one actor or to the ring's group. No protocol logic lives here.
  */
 import { decode, encodedSize, encodeInto, peekMessageType } from '../src/codec/index.ts';
@@ -38,14 +38,14 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
     encoding = null;
   };
   return {
-    onFrame(kind, src, _ring, bytes, offset, length) {
+    onFrame(kind, src, _ring, bytes, offset, length, stable) {
       if (kind !== FrameKind.PROTOCOL) return hooks.onOtherFrame?.(kind, src, bytes, offset, length);
       if (ignored !== undefined) {
         const type = peekMessageType(bytes, offset, length);
         if (type !== null && ignored.has(type)) return;
       }
-      const copy = bytes.slice(offset, offset + length);
-      const r = decode(copy, 0, length);
+      // The decoded message keeps views into its bytes: a copy, unless they are the frame's own.
+      const r = stable === true ? decode(bytes, offset, length) : decode(bytes.slice(offset, offset + length), 0, length);
       if (!r.ok) {
         decodeErrors++;
         return;

@@ -34,8 +34,12 @@ export interface ActorContext {
 }
 
 export interface ActorBehavior {
-  /** One frame; the payload view is valid only during the call: copy what you keep. */
-  onFrame(kind: number, src: number, ring: number, bytes: Uint8Array, offset: number, length: number): void;
+  /**
+   * One frame; the payload view is valid only during the call: copy what you keep. Unless
+   * `stable`: then the bytes are the frame's own (a datagram's buffer, that nothing reuses) and
+   * views into them may be kept.
+   */
+  onFrame(kind: number, src: number, ring: number, bytes: Uint8Array, offset: number, length: number, stable?: boolean): void;
   /** An object from an actor on the same thread (see ActorContext.sendObject). */
   onObject?(src: number, msg: unknown): void;
   onTick?(nowMs: number): void;

@@ -43,7 +43,8 @@ const gateway =
   init.gateway === undefined
     ? null
     : await UdpGateway.open(init.gateway, po, {
-        deliver: (dst, src, kind, ring, bytes, offset, length) => void handTo(dst, src, ring, (a) => a.behavior.onFrame(kind, src, ring, bytes, offset, length)),
+        // A datagram's buffer is its own (node:dgram allocates one per datagram): actors may keep views.
+        deliver: (dst, src, kind, ring, bytes, offset, length) => void handTo(dst, src, ring, (a) => a.behavior.onFrame(kind, src, ring, bytes, offset, length, true)),
         afterDelivery: () => runLocal(),
       });
 if (gateway !== null) po.setRemoteSink((dst, src, kind, ring, bytes, offset, length) => gateway.toNetwork(dst, src, kind, ring, bytes, offset, length));
