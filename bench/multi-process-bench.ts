@@ -3,7 +3,10 @@
  * through the CLI: values/s and MB/s at 1 KB and 8 KB in both dissemination modes, beside the raw
  * loopback UDP figures of bench/udp-bench.ts measured in the same run.
  *
- *   npx tsx bench/multi-process-bench.ts [--values N] [--quick]
+ *   npx tsx bench/multi-process-bench.ts [--values N] [--quick] [--gateway own-thread|actor-thread|both]
+ *
+ * `--gateway` sets the nodes' placement.gateway (default: the config's default, own-thread);
+ * `both` measures every case with each, one after the other.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
@@ -12,7 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Deployment } from '../test/deployment/processes.ts';
 
-const { values: args } = parseArgs({ options: { values: { type: 'string' }, quick: { type: 'boolean' } } });
+const { values: args } = parseArgs({ options: { values: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' } } });
+const GATEWAYS = args.gateway === undefined ? [undefined] : args.gateway === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
+for (const g of GATEWAYS) if (g !== undefined && g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread, actor-thread or both, not ${g}`);
 const COUNT = Number(args.values ?? (args.quick === true ? 20_000 : 100_000));
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
@@ -41,8 +46,8 @@ function cpuSecondsOf(config: string): number {
   return ticks / TICKS_PER_SECOND;
 }
 
-async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
-  const d = new Deployment({ mode, basePort });
+async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
+  const d = new Deployment({ mode, basePort, ...(gateway === undefined ? {} : { gateway }) });
   try {
     for (const n of ['a1', 'a2', 'a3']) d.start(n, ['--quiet']);
     d.start('l', ['--quiet', '--record', d.record]);
@@ -67,15 +72,17 @@ async function measure(mode: (typeof MODES)[number], bytes: number, basePort: nu
 
 const rows: string[][] = [];
 let port = 21000;
-for (const mode of MODES) {
-  for (const bytes of SIZES) {
-    const r = await measure(mode, bytes, (port += 300));
-    const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
-    rows.push([mode, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu]);
-    console.error(`done: ${mode} ${bytes} B`);
+for (const gateway of GATEWAYS) {
+  for (const mode of MODES) {
+    for (const bytes of SIZES) {
+      const r = await measure(mode, bytes, (port += 300), gateway as 'own-thread' | 'actor-thread' | undefined);
+      const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
+      rows.push([mode, gateway ?? 'own-thread', String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu]);
+      console.error(`done: ${mode} ${gateway ?? 'default gateway'} ${bytes} B`);
+    }
   }
 }
-const header = ['dissemination', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
+const header = ['dissemination', 'gateway', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(`ring of 5 processes on loopback, ${COUNT} values per case, load average ${loadavg()[0]!.toFixed(2)} at the end`);

@@ -404,7 +404,7 @@ function deploymentNode({ deployment, self }: DeploymentStart): RingcastNode {
 }
 
 /** Where a deployment node's UDP gateway runs unless its placement says otherwise. */
-const DEFAULT_GATEWAY_PLACEMENT: GatewayPlacement = 'actor-thread';
+const DEFAULT_GATEWAY_PLACEMENT: GatewayPlacement = 'own-thread';
 
 function withoutGateway(p: DeploymentPlacement): PlacementOptions {
   const { gateway: _gateway, ...rest } = p;

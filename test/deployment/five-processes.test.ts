@@ -58,9 +58,9 @@ function startRing(dep: Deployment, count: number): void {
 
 describe('a ring of five processes on loopback, started through the CLI', () => {
   it.each([
-    ['multicast', 'actor-thread', 19000],
-    ['ring', 'actor-thread', 19200],
-    ['multicast', 'own-thread', 19300],
+    ['multicast', 'own-thread', 19000],
+    ['ring', 'own-thread', 19200],
+    ['multicast', 'actor-thread', 19300],
   ] as const)('delivers every value exactly once, in order (%s, gateway on its %s)', async (mode, gateway, basePort) => {
     d = new Deployment({ mode, basePort, gateway });
     startRing(d, 3000);
