@@ -51,6 +51,8 @@ if (gateway !== null) po.setRemoteSink((dst, src, kind, ring, bytes, offset, len
 const progress = new Int32Array(init.progress);
 const actors = new Map<number, Hosted>();
 let running = true;
+/** When the actors' next tick is due (see tickIfDue). */
+let nextTick = now() + init.tickMs;
 
 function contextFor(spec: ActorSpec, timers: Hosted['timers']): ActorContext {
   const self = spec.address;
@@ -155,9 +157,13 @@ function runTimers(t: number): void {
 /**
  * After frames from the network were handed to this thread's actors (gateway on this thread):
  * flush them, and run what they sent each other (objects, local frames) at once, while the loop
- * itself may be waiting on its event loop. Bounded: a longer exchange goes on in the loop.
+ * itself may be waiting on its event loop. Bounded: a longer exchange goes on in the loop. Ticks
+ * that fall due run here too: under a stream of datagrams the event loop may not get back to the
+ * loop for seconds (each poll hands over up to 32 datagrams per socket), and an actor thread
+ * without ticks sends no heartbeats and looks hung to the supervisor's watchdog.
  */
 function runLocal(): void {
+  tickIfDue(now()); // its output is flushed just below
   flushActors();
   for (let round = 0; round < 16 && po.hasLocalWork(); round++) {
     po.drain(dispatch, dispatchObject);
@@ -171,21 +177,23 @@ function flushActors(): void {
   gateway?.flush();
 }
 
+/** Ticks the actors, runs their timers and counts progress, if a tick is due at `t`. */
+function tickIfDue(t: number): boolean {
+  if (t < nextTick) return false;
+  for (const a of actors.values()) if (a.behavior.onTick !== undefined) guarded(a, () => a.behavior.onTick?.(t));
+  runTimers(t);
+  nextTick = Math.max(nextTick + init.tickMs, t + init.tickMs / 2);
+  Atomics.add(progress, init.host, 1);
+  return true;
+}
+
 async function loop(): Promise<void> {
-  let nextTick = now() + init.tickMs;
   let lastYield = now();
   let idleSince = -1;
   while (running) {
     const frames = po.drain(dispatch, dispatchObject);
     let t = now();
-    let ticked = false;
-    if (t >= nextTick) {
-      ticked = true;
-      for (const a of actors.values()) if (a.behavior.onTick !== undefined) guarded(a, () => a.behavior.onTick?.(t));
-      runTimers(t);
-      nextTick = Math.max(nextTick + init.tickMs, t + init.tickMs / 2);
-      Atomics.add(progress, init.host, 1);
-    }
+    const ticked = tickIfDue(t);
     if (frames > 0 || ticked || po.hasBacklog()) flushActors();
     if (frames > 0 || po.hasWork()) idleSince = -1;
     else if (init.wait === 'async') await po.doorbells.sleepAsync(init.host, Math.max(0, Math.min(nextTick - t, YIELD_EVERY_MS)), () => po.hasWork());
