@@ -5,7 +5,7 @@
  * packs queued client values into instances, and keeps a bounded number of them in flight.
  */
 import { unreachable } from '../assert.ts';
-import { ballot as makeBallot, ballotRound, instance as toInstance, type Ballot, type Instance, type NodeId, type ValueId, valueIdProposer } from './ids.ts';
+import { ballot as makeBallot, ballotNode, ballotRound, instance as toInstance, type Ballot, type Instance, type NodeId, type ValueId, valueIdProposer } from './ids.ts';
 import {
   GROUP,
   type Decision,
@@ -414,7 +414,10 @@ export class Coordinator implements Role<Message, never> {
   // ---- Handlers -----------------------------------------------------------------------------
 
   private onSubmit(m: Submit): void {
-    if (this.status === 'standby') return this.drops.drop('submit-not-leader');
+    // A standby that has heard of no leader yet (a ring starting up) keeps what it is sent, in
+    // order, for when it leads: dropped, those runs came back on their retry timers after the
+    // runs proposed meanwhile, and a proposer's first values were delivered after later ones.
+    if (this.status === 'standby' && this.heardLeader) return this.drops.drop('submit-not-leader');
     for (const r of m.runs) {
       if (this.queuedIds.has(r.first)) continue;
       if (runValueBytes(r) > this.opts.batchBytesMax || r.count > this.opts.batchValuesMax) {
@@ -465,20 +468,22 @@ export class Coordinator implements Role<Message, never> {
     // Our own fresh Phase 1A reached it before (its reply was lost): a fresh Phase 1 needs a
     // ballot above the promise, so start over with a new round rather than wait forever.
     if (m.promised === this.ballot && this.status === 'phase1') return this.startPhase1();
-    if (m.promised > this.ballot) this.stepDown();
+    if (m.promised > this.ballot) this.stepDown(m.promised);
   }
 
   private onHeartbeat(m: Heartbeat): void {
     this.roundSeen = Math.max(this.roundSeen, ballotRound(m.ballot));
     if (this.acceptorSet.has(m.from)) {
       this.acceptorHeardAt.set(m.from, this.now);
-      if (m.ballot > this.ballot && this.status !== 'standby') this.stepDown();
+      if (m.ballot > this.ballot && this.status !== 'standby') this.stepDown(m.ballot);
       return;
     }
     if (!this.coordinatorSet.has(m.from) || m.from === this.id) return this.drops.drop('heartbeat-unknown-sender');
     if (m.ballot < this.ballot) return;
-    if (this.status !== 'standby' && m.ballot > this.ballot) this.stepDown();
+    if (this.status !== 'standby' && m.ballot > this.ballot) this.stepDown(m.ballot);
     if (this.status === 'standby') {
+      // Another leads: what this standby kept goes to it.
+      if (!this.heardLeader) this.handOver(m.from);
       this.leaderHeardAt = this.now;
       this.heardLeader = true;
       if (m.decidedUpTo > this.decidedUpTo) {
@@ -489,8 +494,13 @@ export class Coordinator implements Role<Message, never> {
     }
   }
 
-  /** Another coordinator holds a higher ballot: stop proposing at once; proposers will retry. */
-  private stepDown(): void {
+  /**
+   * Another coordinator holds a higher ballot: stop proposing at once. The runs queued or in
+   * flight here go to it, oldest first, so that they are not decided after runs their proposers
+   * send it later (each proposer would re-send them only on its retry timer).
+   */
+  private stepDown(higher: Ballot): void {
+    this.handOver(ballotNode(higher));
     this.status = 'standby';
     this.leaderHeardAt = this.now;
     this.heardLeader = true;
@@ -499,6 +509,37 @@ export class Coordinator implements Role<Message, never> {
     this.inflight.clear();
     this.reserved.clear();
     this.reservedMax = -1;
+    this.clearQueue();
+  }
+
+  /** Sends the runs in flight (by instance) and queued here to coordinator `to`, and forgets the queue. */
+  private handOver(to: NodeId): void {
+    const runs: ValueRun[] = [];
+    for (const i of [...this.inflight.keys()].sort((a, b) => a - b)) {
+      const v = (this.inflight.get(i) as InFlight).value;
+      if (v.kind === 'batch') runs.push(...v.runs);
+    }
+    for (let k = this.queueHead; k < this.queue.length; k++) runs.push(this.queue[k] as ValueRun);
+    this.clearQueue();
+    if (to === this.id || !this.coordinatorSet.has(to)) return;
+    let batch: ValueRun[] = [];
+    let bytes = 0;
+    let values = 0;
+    for (const r of runs) {
+      const b = runValueBytes(r);
+      if (batch.length > 0 && (bytes + b > this.opts.submitBytesMax || values + r.count > this.opts.batchValuesMax)) {
+        this.out.send({ to, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
+        batch = [];
+        bytes = values = 0;
+      }
+      batch.push(r);
+      bytes += b;
+      values += r.count;
+    }
+    if (batch.length > 0) this.out.send({ to, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
+  }
+
+  private clearQueue(): void {
     this.queue = [];
     this.queueHead = 0;
     this.queuedCount = 0;

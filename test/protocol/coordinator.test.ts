@@ -10,6 +10,7 @@ import {
   ack,
   B1,
   B1_C11,
+  RING,
   B2,
   B2_C11,
   batch as batchOfConsecutive,
@@ -135,11 +136,30 @@ describe('coordinator standby', () => {
     expect(ready.messages).toEqual([A1, A2, A3].map((a) => to(a, phase1a(ballot(2, C11), 7, 71, true))));
   });
 
-  it('drops and counts a submit while standby', () => {
+  it('drops and counts a submit while standby under a leader it has heard of', () => {
     const c = coordinator();
+    stepAll(c, heartbeat(C11, B1_C11));
     expect(stepAll(c, submit(P30, small(0)))).toEqual(EMPTY_READY);
     expect(c.drops.toJSON()).toEqual({ 'submit-not-leader': 1 });
     expect(c.queuedValues).toBe(0);
+  });
+
+  it('keeps submits while standby with no leader heard of yet, and hands them to the leader it hears of', () => {
+    const c = coordinator();
+    expect(stepAll(c, submit(P30, small(0)))).toEqual(EMPTY_READY);
+    expect(c.drops.toJSON()).toEqual({});
+    expect(c.queuedValues).toBe(1);
+    expect(stepAll(c, heartbeat(C11, B1_C11)).messages).toEqual([to(C11, { type: 'submit', ring: RING, from: C10, runs: [run(small(0))] })]);
+    expect(c.queuedValues).toBe(0);
+  });
+
+  it('proposes what it kept while standby first, once it leads', () => {
+    const c = coordinator();
+    stepAll(c, submit(P30, small(0)));
+    tickUntilSent(c, 'phase1a', 20);
+    const r = stepAll(c, ...LAYOUT_12.map((a) => phase1b(a, B1, 0, 64)));
+    expect(c.currentStatus).toBe('leading');
+    expect(r.messages.map((o) => o.msg)).toContainEqual(proposal(B1, 0, batch(small(0))));
   });
 });
 
@@ -387,10 +407,13 @@ describe('coordinator stepping down', () => {
     ['a Nack with a higher promise', nack(A1, B1, B1_C11), B2],
     ['a heartbeat from a coordinator with a higher ballot', heartbeat(C11, B1_C11), B2],
     ['a heartbeat from an acceptor that promised a higher ballot', heartbeat(A2, B2_C11), B3],
-  ])('stops proposing at once on %s', (_what, msg, nextBallot) => {
+  ])('stops proposing at once on %s, handing its runs to the new leader', (_what, msg, nextBallot) => {
     const c = leader();
     stepAll(c, submit(P30, ...[0, 1, 2, 3, 4, 5].map((s) => big(s))));
-    expect(stepAll(c, msg)).toEqual(EMPTY_READY);
+    // In flight and queued, oldest first: all of them go to C11, whose ballot is higher.
+    const handed = stepAll(c, msg).messages;
+    expect(handed.every((o) => o.to === C11 && o.msg.type === 'submit')).toBe(true);
+    expect(handed.flatMap((o) => (o.msg.type === 'submit' ? o.msg.runs.map((r) => r.first) : []))).toEqual([0, 1, 2, 3, 4, 5].map((n) => vid(P30, n)));
     expect([c.currentStatus, c.instancesInFlight, c.queuedValues]).toEqual(['standby', 0, 0]);
     expect(stepAll(c, submit(P30, small(9)))).toEqual(EMPTY_READY);
     expect(c.drops.toJSON()).toEqual({ 'submit-not-leader': 1 });
