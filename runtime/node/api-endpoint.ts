@@ -88,6 +88,12 @@ export class ApiEndpoint {
   private closing = false;
   private flushQueued = false;
   private readonly pumping: Promise<void>;
+  /** What `capture` took from the promise being made (see propose). */
+  private readonly captured: { resolve: (id: ValueId) => void; reject: (e: unknown) => void } = { resolve: () => undefined, reject: () => undefined };
+  private readonly capture = (resolve: (id: ValueId) => void, reject: (e: unknown) => void): void => {
+    this.captured.resolve = resolve;
+    this.captured.reject = reject;
+  };
   readonly stats = { proposed: 0, acked: 0, refused: 0, delivered: 0, callbackErrors: 0 };
 
   constructor(
@@ -121,8 +127,10 @@ export class ApiEndpoint {
     this.stats.proposed++;
     line.outstanding++;
     this.scheduleFlush();
-    const to = line;
-    return new Promise<ValueId>((resolve, reject) => this.pending.set(id, { to, resolve, reject }));
+    // One executor for every promise (a closure per call cost a function and a context each).
+    const promise = new Promise<ValueId>(this.capture);
+    this.pending.set(id, { to: line, resolve: this.captured.resolve, reject: this.captured.reject });
+    return promise;
   }
 
   /** Calls `cb` with every instance the learner delivers from now on; returns the unsubscribe. */
