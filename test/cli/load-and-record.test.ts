@@ -67,12 +67,22 @@ describe('DeliveryRecorder', () => {
     const recorder = new DeliveryRecorder(path);
     recorder.record(31, { ring: ringId(2), instance: instance(5), values: [{ id: valueId(nodeId(41), 0), bytes: loadValue(9, 3, 16) }], slots: 1 });
     recorder.record(31, { ring: ringId(2), instance: instance(6), values: [], slots: 4 });
+    const odd = [
+      { id: valueId(nodeId(41), 1), bytes: loadValue(0xfffffff0, 3, 8) },
+      { id: valueId(nodeId(41), 2), bytes: new Uint8Array(3) },
+    ];
+    recorder.record(31, { ring: ringId(2), instance: instance(7), values: odd, slots: 1 });
     await new Promise((r) => setTimeout(r, RECORD_FLUSH_MS * 3));
-    expect(readFileSync(path, 'utf8')).toBe('{"ring":2,"learner":31,"instance":5,"values":[[3,9]]}\n{"ring":2,"learner":31,"instance":6,"values":[],"slots":4}\n');
-    recorder.record(31, { ring: ringId(2), instance: instance(7), values: [], slots: 1 });
-    recorder.close();
+    const lines = readFileSync(path, 'utf8');
+    expect(lines).toBe(
+      '{"ring":2,"learner":31,"instance":5,"values":[[3,9]]}\n{"ring":2,"learner":31,"instance":6,"values":[],"slots":4}\n{"ring":2,"learner":31,"instance":7,"values":[[3,4294967280],null]}\n',
+    );
+    // Each line is the JSON of what loadValueTag reads.
+    expect(JSON.parse(lines.split('\n')[2] as string).values).toEqual(odd.map((v) => loadValueTag(v.bytes)));
     recorder.record(31, { ring: ringId(2), instance: instance(8), values: [], slots: 1 });
-    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(4);
-    expect(recorder.stats()).toEqual({ file: path, instances: 3 });
+    recorder.close();
+    recorder.record(31, { ring: ringId(2), instance: instance(9), values: [], slots: 1 });
+    expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(5);
+    expect(recorder.stats()).toEqual({ file: path, instances: 4 });
   });
 });
