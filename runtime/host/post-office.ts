@@ -72,8 +72,9 @@ export class PostOffice {
   private scratch = new Uint8Array(64 * 1024);
   private readonly dirty = new Set<number>();
   private readonly remote: ReadonlySet<number>;
-  /** Rings whose group has members on other nodes. */
+  /** Rings whose group has members on other nodes, and rings with members among this process's actors. */
   private readonly groupsWithRemote = new Set<number>();
+  private readonly groupsWithLocal = new Set<number>();
   /** Set on the gateway's thread: where frames for remote addresses go (see setRemoteSink). */
   private remoteSink: FrameSink | null = null;
 
@@ -85,6 +86,7 @@ export class PostOffice {
     this.remote = new Set(topo.remote);
     for (const [ring, members] of topo.groups) {
       if (members.some((m) => this.remote.has(m))) this.groupsWithRemote.add(ring);
+      if (members.some((m) => this.isLocalActor(m))) this.groupsWithLocal.add(ring);
       this.groupMembers.set(ring, members.filter((m) => this.hostOf.get(m) === host && !this.remote.has(m)));
       this.groupHosts.set(ring, [...new Set(members.map((m) => this.hostOf.get(m) ?? -1))].filter((h) => h >= 0));
     }
@@ -133,11 +135,7 @@ export class PostOffice {
       if (direct !== 'full') return direct === 'sent';
     }
     const length = this.compose(dst, src, kind, 0, size, write);
-    if (h === this.host && this.remoteSink !== null && this.remote.has(dst)) {
-      this.stats.framesSent++;
-      this.remoteSink(dst, src, kind, 0, this.scratch, ENVELOPE_BYTES, length - ENVELOPE_BYTES);
-      return true;
-    }
+    if (h === this.host && this.remoteSink !== null && this.remote.has(dst)) return this.toRemote(this.remoteSink, dst, src, kind, 0, length);
     return this.sendToHost(h, length);
   }
 
@@ -170,7 +168,7 @@ export class PostOffice {
 
   /** True when a ring's group has members among the actors of this process. */
   hasLocalGroupMembers(ring: number): boolean {
-    return (this.topo.groups.find(([r]) => r === ring)?.[1] ?? []).some((m) => this.isLocalActor(m));
+    return this.groupsWithLocal.has(ring);
   }
 
   /** Queues an object for an actor on this thread; false when `dst` is elsewhere (or remote). */
@@ -196,8 +194,7 @@ export class PostOffice {
         }
         if (this.remoteSink !== null && this.groupsWithRemote.has(ring)) {
           if (length < 0) length = this.compose(GROUP_ADDRESS, src, kind, ring, size(), write);
-          this.stats.framesSent++;
-          this.remoteSink(GROUP_ADDRESS, src, kind, ring, this.scratch, ENVELOPE_BYTES, length - ENVELOPE_BYTES);
+          this.toRemote(this.remoteSink, GROUP_ADDRESS, src, kind, ring, length);
         }
         continue;
       }
@@ -227,6 +224,13 @@ export class PostOffice {
     if (this.scratch.length < ENVELOPE_BYTES + size) this.scratch = new Uint8Array(Math.max(ENVELOPE_BYTES + size, 2 * this.scratch.length));
     writeEnvelope(this.scratch, 0, dst, src, kind, ring);
     return ENVELOPE_BYTES + write(this.scratch, ENVELOPE_BYTES);
+  }
+
+  /** Hands the frame in the scratch buffer to the network (remote sink). */
+  private toRemote(sink: FrameSink, dst: number, src: number, kind: number, ring: number, length: number): true {
+    this.stats.framesSent++;
+    sink(dst, src, kind, ring, this.scratch, ENVELOPE_BYTES, length - ENVELOPE_BYTES);
+    return true;
   }
 
   /** Writes a frame into the ring to host `h` (another thread) if it has room and nothing waits there. */
@@ -329,7 +333,7 @@ export class PostOffice {
   }
 
   hasWork(): boolean {
-    if (this.local.length > 0 || this.localObjects.length > 0) return true;
+    if (this.hasLocalWork()) return true;
     for (const c of this.consumers) if (c.hasData()) return true;
     return false;
   }

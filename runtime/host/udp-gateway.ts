@@ -31,8 +31,6 @@ export class UdpGateway {
   private readonly nodeOf: Map<number, number>;
   private readonly multicastRings: Set<number>;
   private readonly groupNodes: Map<number, readonly number[]>;
-  /** Whether a ring's group has members on this node's actor threads (the topology is fixed). */
-  private readonly groupLocal = new Map<number, boolean>();
   /** The envelope of the frame being sent: the transport copies it in front of the payload. */
   private readonly envelope = new Uint8Array(ENVELOPE_BYTES);
   /** The payload being handed to the post office, for `writeInbound` (one closure for all frames). */
@@ -44,15 +42,14 @@ export class UdpGateway {
   private flushQueued = false;
   private readonly flushInbound = (): void => {
     this.flushQueued = false;
-    this.afterDelivery();
-    this.po.flush();
+    this.here.afterDelivery(); // flushes the post office too
   };
 
   private constructor(
     private readonly transport: UdpTransport,
     private readonly po: PostOffice,
     init: GatewayInit,
-    private readonly here: GatewayNeighbours | null,
+    private readonly here: GatewayNeighbours,
   ) {
     this.nodeOf = new Map(init.remote.map(([a, n]) => [a, n]));
     this.multicastRings = new Set(init.multicastRings);
@@ -60,8 +57,8 @@ export class UdpGateway {
     transport.onFrame((_from, frame) => this.fromNetwork(frame));
   }
 
-  /** `here`: the actors of the gateway's own thread, if it has any (placement.gateway 'actor-thread'). */
-  static async open(init: GatewayInit, po: PostOffice, here: GatewayNeighbours | null = null): Promise<UdpGateway> {
+  /** `here`: the gateway's own thread, with its actors if it has any (placement.gateway 'actor-thread'). */
+  static async open(init: GatewayInit, po: PostOffice, here: GatewayNeighbours): Promise<UdpGateway> {
     return new UdpGateway(await UdpTransport.open(init.transport), po, init, here);
   }
 
@@ -110,13 +107,13 @@ export class UdpGateway {
     const kind = envelopeKind(frame, 0);
     if (kind !== FrameKind.PROTOCOL && kind !== FrameKind.USER) return void this.stats.droppedKind++;
     const ring = envelopeRing(frame, 0);
-    const local = dst === GROUP_ADDRESS ? this.hasLocalGroup(ring) : this.po.isLocalActor(dst);
+    const local = dst === GROUP_ADDRESS ? this.po.hasLocalGroupMembers(ring) : this.po.isLocalActor(dst);
     if (!local) return void this.stats.droppedAddress++;
     const src = envelopeSrc(frame, 0);
     const length = frame.length - ENVELOPE_BYTES;
     // The gateway's own thread's actors get the frame straight from the datagram, without a copy.
-    const hereToo = this.here !== null && (dst === GROUP_ADDRESS ? this.po.localGroupMembers(ring).length > 0 : this.po.hostOfAddress(dst) === this.po.host);
-    if (hereToo) (this.here as GatewayNeighbours).deliver(dst, src, kind, ring, frame, ENVELOPE_BYTES, length);
+    const hereToo = dst === GROUP_ADDRESS ? this.po.localGroupMembers(ring).length > 0 : this.po.hostOfAddress(dst) === this.po.host;
+    if (hereToo) this.here.deliver(dst, src, kind, ring, frame, ENVELOPE_BYTES, length);
     if (dst === GROUP_ADDRESS || !hereToo) {
       this.inbound = frame.subarray(ENVELOPE_BYTES);
       if (dst === GROUP_ADDRESS) this.po.sendGroup(ring, src, kind, length, this.writeInbound, LOCAL_ONLY);
@@ -130,22 +127,12 @@ export class UdpGateway {
     }
   }
 
-  private hasLocalGroup(ring: number): boolean {
-    let local = this.groupLocal.get(ring);
-    if (local === undefined) this.groupLocal.set(ring, (local = this.po.hasLocalGroupMembers(ring)));
-    return local;
-  }
-
-  /** Runs the actors' output after frames were delivered here (set when the gateway has neighbours). */
-  private afterDelivery(): void {
-    this.here?.afterDelivery();
-  }
 }
 
-/** The actors that share the gateway's thread, as its host thread exposes them. */
+/** The gateway's host thread, as it exposes itself to the gateway. */
 export interface GatewayNeighbours {
   /** Hands a frame from the network to an actor of this thread, or to this thread's members of a group. */
   readonly deliver: FrameSink;
-  /** Called once after a datagram's frames were delivered: the actors flush what they produced. */
+  /** Called once after a datagram's frames were handed over: the actors flush what they produced, and the post office wakes the other threads. */
   afterDelivery(): void;
 }

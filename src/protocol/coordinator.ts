@@ -20,7 +20,7 @@ import { chunks } from './acceptor.ts';
 import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
 import { appendTo } from './multimap.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
-import { runValueBytes, type ValueRun } from './runs.ts';
+import { batchesOf, runValueBytes, runsCount, runsFitting, type ValueRun } from './runs.ts';
 
 export type CoordinatorStatus = 'standby' | 'phase1' | 'leading';
 
@@ -377,19 +377,10 @@ export class Coordinator implements Role<Message, never> {
 
   private takeBatch(): Value | null {
     if (this.queueHead >= this.queue.length) return null;
-    const runs: ValueRun[] = [];
-    let bytes = 0;
-    let values = 0;
-    while (this.queueHead < this.queue.length) {
-      const r = this.queue[this.queueHead] as ValueRun;
-      const b = runValueBytes(r);
-      if (runs.length > 0 && (bytes + b > this.opts.batchBytesMax || values + r.count > this.opts.batchValuesMax)) break;
-      runs.push(r);
-      bytes += b;
-      values += r.count;
-      this.queueHead++;
-    }
-    this.queuedCount -= values;
+    const end = runsFitting(this.queue, this.queueHead, this.opts.batchBytesMax, this.opts.batchValuesMax);
+    const runs = this.queue.slice(this.queueHead, end);
+    this.queueHead = end;
+    this.queuedCount -= runsCount(runs);
     if (this.queueHead === this.queue.length) {
       this.queue = [];
       this.queueHead = 0;
@@ -522,21 +513,9 @@ export class Coordinator implements Role<Message, never> {
     for (let k = this.queueHead; k < this.queue.length; k++) runs.push(this.queue[k] as ValueRun);
     this.clearQueue();
     if (to === this.id || !this.coordinatorSet.has(to)) return;
-    let batch: ValueRun[] = [];
-    let bytes = 0;
-    let values = 0;
-    for (const r of runs) {
-      const b = runValueBytes(r);
-      if (batch.length > 0 && (bytes + b > this.opts.submitBytesMax || values + r.count > this.opts.batchValuesMax)) {
-        this.out.send({ to, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
-        batch = [];
-        bytes = values = 0;
-      }
-      batch.push(r);
-      bytes += b;
-      values += r.count;
+    for (const batch of batchesOf(runs, this.opts.submitBytesMax, this.opts.batchValuesMax)) {
+      this.out.send({ to, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
     }
-    if (batch.length > 0) this.out.send({ to, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
   }
 
   private clearQueue(): void {

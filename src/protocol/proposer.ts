@@ -10,7 +10,7 @@ import { EPOCH_SEQS, SEQ_MAX, valueId, type NodeId, type ValueId } from './ids.t
 import type { Ack, Message } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
 import { DropCounters, Outbox, type AckedRun, type Ready, type Role } from './ready.ts';
-import { packedOffsetOf, packRun, RUN_ITEM_HEAD_BYTES, runValueBytes, type ValueRun } from './runs.ts';
+import { batchesOf, packedOffsetOf, packRun, RUN_ITEM_HEAD_BYTES, type ValueRun } from './runs.ts';
 
 interface PendingRun {
   readonly run: ValueRun;
@@ -192,26 +192,17 @@ export class Proposer implements Role<Message, AckedRun> {
 
   ready(): Ready<AckedRun> {
     this.seal();
-    let batch: ValueRun[] = [];
-    let bytes = 0;
-    let values = 0;
-    const flush = (): void => {
-      if (batch.length > 0) this.out.send({ to: this.leader, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
-      batch = [];
-      bytes = values = 0;
-    };
+    const runs: ValueRun[] = [];
     for (const p of this.unsent) {
       if (p.sentAt >= 0 || this.pending.get(p.run.first) !== p) continue; // listed twice, or acked meanwhile
-      const b = runValueBytes(p.run);
-      if (batch.length > 0 && (bytes + b > this.opts.submitBytesMax || values + p.run.count > this.opts.batchValuesMax)) flush();
       p.sentAt = this.now;
       if (p.firstSentAt < 0) p.firstSentAt = this.now;
-      batch.push(p.run);
-      bytes += b;
-      values += p.run.count;
+      runs.push(p.run);
     }
-    flush();
     this.unsent = [];
+    for (const batch of batchesOf(runs, this.opts.submitBytesMax, this.opts.batchValuesMax)) {
+      this.out.send({ to: this.leader, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
+    }
     return this.out.take();
   }
 

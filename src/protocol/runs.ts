@@ -85,6 +85,36 @@ export function forEachValue(r: ValueRun, each: (id: ValueId, bytes: Uint8Array)
   }
 }
 
+/**
+ * The end of the batch that starts at `runs[from]`: as many runs as fit in `bytesMax` bytes of
+ * values and `valuesMax` values, and always at least one (a run is never split).
+ */
+export function runsFitting(runs: readonly ValueRun[], from: number, bytesMax: number, valuesMax: number): number {
+  let end = from;
+  let bytes = 0;
+  let values = 0;
+  while (end < runs.length) {
+    const r = runs[end] as ValueRun;
+    const b = runValueBytes(r);
+    if (end > from && (bytes + b > bytesMax || values + r.count > valuesMax)) break;
+    bytes += b;
+    values += r.count;
+    end++;
+  }
+  return end;
+}
+
+/** `runs` cut into consecutive batches by runsFitting. */
+export function batchesOf(runs: readonly ValueRun[], bytesMax: number, valuesMax: number): ValueRun[][] {
+  const batches: ValueRun[][] = [];
+  for (let from = 0; from < runs.length; ) {
+    const end = runsFitting(runs, from, bytesMax, valuesMax);
+    batches.push(runs.slice(from, end));
+    from = end;
+  }
+  return batches;
+}
+
 /** The values of runs as objects: for deliveries to programs, tests and diagnosis. */
 export function runsValues(runs: readonly ValueRun[]): ClientValue[] {
   const values: ClientValue[] = [];
