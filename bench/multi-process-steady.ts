@@ -1,0 +1,80 @@
+/**
+ * Five processes on loopback at steady state: values/s and CPU per value, each process and each
+ * thread, over a window of a long run (the processes' JIT warm-up left out), read from
+ * /proc/<pid>/task/<tid>/stat. For where the time goes, and for comparing placements side by side.
+ *
+ *   npx tsx bench/multi-process-steady.ts [--mode multicast|ring] [--bytes 1024]
+ *       [--gateway own-thread|actor-thread] [--seconds 5] [--threads]
+ */
+import { readFileSync, readdirSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { Deployment } from '../test/deployment/processes.ts';
+
+const { values: args } = parseArgs({
+  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' } },
+});
+const mode = args.mode ?? 'multicast';
+if (mode !== 'multicast' && mode !== 'ring') throw new Error(`--mode: multicast or ring, not ${mode}`);
+const gateway = args.gateway;
+if (gateway !== undefined && gateway !== 'own-thread' && gateway !== 'actor-thread') throw new Error(`--gateway: own-thread or actor-thread, not ${gateway}`);
+const bytes = Number(args.bytes ?? 1024);
+const seconds = Number(args.seconds ?? 5);
+/** Ticks of /proc/<pid>/stat's utime and stime: USER_HZ, 100 on Linux whatever the kernel's HZ. */
+const TICKS_PER_SECOND = 100;
+
+const d = new Deployment({ mode, basePort: 22000 + (mode === 'ring' ? 300 : 0), ...(gateway === undefined ? {} : { gateway }) });
+
+/** CPU ticks so far of every thread of the deployment's processes, by "node:tid:name". */
+function threadTicks(): Map<string, number> {
+  const ticks = new Map<string, number>();
+  for (const pid of readdirSync('/proc').filter((x) => /^\d+$/.test(x))) {
+    let cmd: string[];
+    try {
+      cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+    } catch {
+      continue;
+    }
+    if (!cmd.includes(d.config)) continue;
+    const node = cmd[cmd.indexOf('--node') + 1] ?? pid;
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+        const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+        ticks.set(`${node}:${tid}:${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`, Number(fields[11]) + Number(fields[12]));
+      } catch {
+        // The thread ended meanwhile.
+      }
+    }
+  }
+  return ticks;
+}
+
+try {
+  for (const n of ['a1', 'a2', 'a3']) d.start(n, ['--quiet']);
+  d.start('l', ['--quiet', '--record', d.record]);
+  const p = d.start('p', ['--load', '100000000', '--value-bytes', String(bytes)]);
+  await p.waitFor(/^load: \d+ values of/, 60_000);
+  const acked = (): number => Number(/load: (\d+)\/\d+ acked/.exec(p.lines.filter((l) => l.includes(' acked')).pop() ?? '')?.[1] ?? 0);
+  await new Promise((r) => setTimeout(r, 4000)); // past the JIT's warm-up
+  const [a0, t0, c0] = [acked(), performance.now(), threadTicks()];
+  await new Promise((r) => setTimeout(r, seconds * 1000));
+  const [a1, t1, c1] = [acked(), performance.now(), threadTicks()];
+  const values = a1 - a0;
+  const secs = (t1 - t0) / 1000;
+  const microsPerValue = (ticks: number): string => ((ticks * 1e6) / TICKS_PER_SECOND / values).toFixed(1);
+  console.log(`${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}: ${Math.round(values / secs).toLocaleString('en-US')} values/s acked over ${secs.toFixed(1)} s (progress lines, 1 s apart)`);
+  const byNode = new Map<string, number>();
+  let total = 0;
+  for (const [key, ticks] of c1) {
+    const used = ticks - (c0.get(key) ?? 0);
+    if (used <= 0) continue;
+    total += used;
+    const node = key.split(':')[0] as string;
+    byNode.set(node, (byNode.get(node) ?? 0) + used);
+    if (args.threads === true) console.log(`  ${key.padEnd(32)} ${((used * 100) / TICKS_PER_SECOND / secs).toFixed(0).padStart(3)}% of a core  ${microsPerValue(used)} µs/value`);
+  }
+  for (const [node, used] of byNode) console.log(`  ${node}: ${microsPerValue(used)} µs/value`);
+  console.log(`  all processes: ${microsPerValue(total)} µs of CPU per value`);
+} finally {
+  await d.stopAll();
+}
