@@ -99,6 +99,12 @@ const proposerActor: ActorModule = {
       return true;
     };
     /** Request ids `from` … `to - 1` of a frame. */
+    /** A run's bytes out of the mailbox, into the thread's run pool. */
+    const copyRun = (p: Uint8Array, from: number, to: number): Uint8Array => {
+      const b = ctx.runBytes(to - from);
+      b.set(p.subarray(from, to));
+      return b;
+    };
     const requestsOf = (frame: ProposeFrame, from: number, to: number): number[] => {
       const ids: number[] = [];
       for (let k = from; k < to; k++) ids.push(frame.ids.getUint32(4 * k, true));
@@ -137,7 +143,7 @@ const proposerActor: ActorModule = {
       let valueBytes = 0;
       let o = 0;
       const cut = (k: number): void => {
-        if (k > from) admit({ src, requests: requestsOf(frame, from, k), count: k - from, packed: p.slice(start, o) });
+        if (k > from) admit({ src, requests: requestsOf(frame, from, k), count: k - from, packed: copyRun(p, start, o) });
         start = o;
         from = k;
         valueBytes = 0;
@@ -180,6 +186,10 @@ const proposerActor: ActorModule = {
     });
     return {
       ...binding,
+      forEachHeldBytes(mark) {
+        for (let k = waitingHead; k < waiting.length; k++) mark((waiting[k] as Chunk).packed);
+        binding.forEachHeldBytes?.(mark);
+      },
       flush() {
         admitWaiting();
         if (role.epoch !== Atomics.load(epochWord, 0)) Atomics.store(epochWord, 0, role.epoch);

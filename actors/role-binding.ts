@@ -6,6 +6,7 @@
 import { decode, encodedSize, encodeInto, peekMessageType } from '../src/codec/index.ts';
 import type { Message, MessageType } from '../src/protocol/messages.ts';
 import type { DropCounters, Persist, Role } from '../src/protocol/ready.ts';
+import type { ValueRun } from '../src/protocol/runs.ts';
 import type { ActorBehavior, ActorContext } from '../runtime/actor/actor.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
 
@@ -37,6 +38,12 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
     else ctx.sendFrame(to, FrameKind.PROTOCOL, size(), write);
     encoding = null;
   };
+  const copyOf = (bytes: Uint8Array, offset: number, length: number): Uint8Array => {
+    const b = ctx.runBytes(length);
+    b.set(bytes.subarray(offset, offset + length));
+    return b;
+  };
+  const markRun = (mark: (bytes: Uint8Array) => void): ((r: ValueRun) => void) => (r) => mark(r.packed);
   return {
     onFrame(kind, src, _ring, bytes, offset, length, stable) {
       if (kind !== FrameKind.PROTOCOL) return hooks.onOtherFrame?.(kind, src, bytes, offset, length);
@@ -44,8 +51,9 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
         const type = peekMessageType(bytes, offset, length);
         if (type !== null && ignored.has(type)) return;
       }
-      // The decoded message keeps views into its bytes: a copy, unless they are the frame's own.
-      const r = stable === true ? decode(bytes, offset, length) : decode(bytes.slice(offset, offset + length), 0, length);
+      // The decoded message keeps views into its bytes (its runs): a copy from the thread's run
+      // pool, unless they are the frame's own.
+      const r = stable === true ? decode(bytes, offset, length) : decode(copyOf(bytes, offset, length), 0, length);
       if (!r.ok) {
         decodeErrors++;
         return;
@@ -65,6 +73,9 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
       if (r.persist !== null) hooks.persist?.(r.persist);
       for (const out of r.messages) send(out.to, out.msg);
       if (r.delivered.length > 0) hooks.delivered?.(r.delivered);
+    },
+    forEachHeldBytes(mark) {
+      role.forEachHeldRun(markRun(mark));
     },
     status() {
       return { ...(hooks.status?.() ?? {}), dropped: role.drops.total, drops: role.drops.toJSON(), decodeErrors };

@@ -28,6 +28,13 @@ export interface ActorContext {
   /** Like sendGroup, but members on this thread get `msg` itself and other threads get the frame. */
   /** `size` is asked for only when some member is on another thread and the frame must be written. */
   sendGroupObject(ring: number, msg: unknown, kind: number, size: () => number, write: PayloadWriter): void;
+  /**
+   * `size` bytes from this thread's run pool (src/protocol/run-pool.ts), for bytes that travel
+   * between the actors of the thread as objects and live a while, like value runs. Their memory is
+   * reused once no actor of the thread reports them from forEachHeldBytes: whoever keeps them
+   * (or a message holding them) must report them there.
+   */
+  runBytes(size: number): Uint8Array;
   setTimer(name: string, delayMs: number, repeat?: boolean): void;
   cancelTimer(name: string): void;
   log(line: string): void;
@@ -46,6 +53,11 @@ export interface ActorBehavior {
   flush?(): void;
   onTimer?(name: string): void;
   stop?(): void;
+  /**
+   * Calls `mark` with every byte array from ctx.runBytes that the actor holds (its own, or ones in
+   * objects other actors handed it). The thread calls it between batches, never during a call.
+   */
+  forEachHeldBytes?(mark: (bytes: Uint8Array) => void): void;
   /** A small status object for `ringcast status` and the API. */
   status?(): Record<string, unknown>;
 }

@@ -2,6 +2,7 @@
 import type { WaitKind } from '../scheduler/placement.ts';
 import type { TopologyData } from './post-office.ts';
 import type { GatewayInit } from './udp-gateway.ts';
+import type { RunPoolOptions } from '../../src/protocol/run-pool.ts';
 
 export interface ActorSpec {
   readonly address: number;
@@ -23,6 +24,8 @@ export interface HostInit {
   /** Int32 per host: grows while the host thread makes progress (the watchdog reads it). */
   readonly progress: SharedArrayBuffer;
   readonly spinBudgetUs: number;
+  /** The thread's pool for the bytes of value runs. */
+  readonly runPool: RunPoolOptions;
   /** This thread is the node's UDP gateway. */
   readonly gateway?: GatewayInit;
 }
@@ -53,6 +56,8 @@ export interface HostStatus {
   readonly host: number;
   readonly actors: readonly { address: number; name: string; status: Record<string, unknown> }[];
   readonly mailbox: Record<string, number>;
+  /** The thread's run pool: sweeps, slabs freed, runs in slabs and on their own (run-pool.ts). */
+  readonly runPool: Record<string, number>;
 }
 
 export function serializeError(e: unknown): SerializedError {

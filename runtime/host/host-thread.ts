@@ -13,6 +13,9 @@ import { FrameKind, GROUP_ADDRESS } from './envelope.ts';
 import { PostOffice } from './post-office.ts';
 import { serializeError, type ActorSpec, type FromHost, type HostInit, type ToHost } from './host-protocol.ts';
 import { UdpGateway } from './udp-gateway.ts';
+import { forEachMessageRun, isProtocolMessage } from '../../src/protocol/messages.ts';
+import { RunPool } from '../../src/protocol/run-pool.ts';
+import type { ValueRun } from '../../src/protocol/runs.ts';
 
 const YIELD_EVERY_MS = 5;
 
@@ -49,6 +52,7 @@ const gateway =
       });
 if (gateway !== null) po.setRemoteSink((dst, src, kind, ring, bytes, offset, length) => gateway.toNetwork(dst, src, kind, ring, bytes, offset, length));
 const progress = new Int32Array(init.progress);
+const runPool = new RunPool(init.runPool, traceRuns);
 const actors = new Map<number, Hosted>();
 let running = true;
 /** When the actors' next tick is due (see tickIfDue). */
@@ -68,6 +72,7 @@ function contextFor(spec: ActorSpec, timers: Hosted['timers']): ActorContext {
       const bytes = encodeUserMessage(msg);
       return po.send(to, self, FrameKind.USER, bytes.length, (b, o) => (b.set(bytes, o), bytes.length));
     },
+    runBytes: (size) => runPool.alloc(size),
     setTimer: (name, delayMs, repeat = false) => void timers.set(name, { due: now() + delayMs, periodMs: repeat ? delayMs : null }),
     cancelTimer: (name) => void timers.delete(name),
     log: (line) => post({ type: 'log', line: `[${spec.name}] ${line}` }),
@@ -171,10 +176,29 @@ function runLocal(): void {
   }
 }
 
+/** Flushes every actor: afterwards no actor is in the middle of anything, so the run pool may sweep. */
 function flushActors(): void {
   for (const a of actors.values()) if (a.behavior.flush !== undefined) guarded(a, () => a.behavior.flush?.());
   po.flush();
   gateway?.flush();
+  if (runPool.wantsSweep) runPool.sweep();
+}
+
+/**
+ * What the run pool may not reuse: what every actor holds, and the protocol messages waiting to
+ * be handed from one actor of this thread to another (the only objects that carry runs).
+ */
+function traceRuns(mark: (bytes: Uint8Array) => void): void {
+  for (const a of actors.values()) a.behavior.forEachHeldBytes?.(mark);
+  const each = (r: ValueRun): void => mark(r.packed);
+  po.forEachLocalObject((msg) => {
+    if (!isProtocolMessage(msg)) return;
+    try {
+      forEachMessageRun(msg, each);
+    } catch {
+      // A user's object shaped like a message but not one: it holds no pooled bytes.
+    }
+  });
 }
 
 /** Ticks the actors, runs their timers and counts progress, if a tick is due at `t`. */
@@ -232,7 +256,7 @@ port.on('message', (m: ToHost) => {
         status: { ...safeStatus(a), busyMs: Math.round(a.busyMs), frames: a.frames },
       }));
       if (gateway !== null) list.push({ address: -1, name: 'udp-gateway', status: gateway.transportStats() });
-      post({ type: 'status', id: m.id, status: { host: init.host, actors: list, mailbox: { ...po.stats } } });
+      post({ type: 'status', id: m.id, status: { host: init.host, actors: list, mailbox: { ...po.stats }, runPool: { ...runPool.stats, slabs: runPool.slabCount, freeSlabs: runPool.freeSlabs } } });
       break;
     }
     case 'stop':

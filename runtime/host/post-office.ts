@@ -327,6 +327,11 @@ export class PostOffice {
     this.dirty.clear();
   }
 
+  /** Every object waiting to be handed to an actor of this thread. */
+  forEachLocalObject(each: (msg: unknown) => void): void {
+    for (const o of this.localObjects) each(o.msg);
+  }
+
   /** True while frames or objects between this thread's actors wait for the next drain. */
   hasLocalWork(): boolean {
     return this.local.length > 0 || this.localObjects.length > 0;

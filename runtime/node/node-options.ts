@@ -6,6 +6,7 @@ import { ConfigError } from '../../src/errors.ts';
 import { DISSEMINATIONS, resolveProtocolOptions, type Dissemination, type ProtocolOptions } from '../../src/protocol/options.ts';
 import { resolveSupervisorOptions, type RestartKind, type SupervisorOptions } from '../supervisor/restart-policy.ts';
 import type { PlacementMode } from '../scheduler/placement.ts';
+import { RUN_POOL_DEFAULTS, type RunPoolOptions } from '../../src/protocol/run-pool.ts';
 
 export interface RingOptions {
   readonly id: number;
@@ -63,6 +64,12 @@ export interface NodeOptions {
   /** propose() calls a proposer handle may have outstanding (default 65536). */
   readonly proposeOutstandingMax?: number;
   readonly supervisor?: Partial<SupervisorOptions>;
+  /**
+   * The pool each thread keeps for the bytes of value runs (see the README's design notes):
+   * `slabBytes` per slab (default 1 MiB), at most `slabsMax` slabs per thread (default 64; past
+   * them runs are allocated one by one), `poison` overwrites freed slabs (for tests; default false).
+   */
+  readonly runPool?: Partial<RunPoolOptions>;
 }
 
 export interface ResolvedRing {
@@ -85,6 +92,7 @@ export interface ResolvedNodeOptions {
   readonly overflowFramesMax: number;
   readonly proposeOutstandingMax: number;
   readonly supervisor: SupervisorOptions;
+  readonly runPool: RunPoolOptions;
 }
 
 function int(field: string, v: unknown, min: number, max: number): number {
@@ -122,7 +130,7 @@ function resolveRing(r: RingOptions, i: number): ResolvedRing {
 
 export function resolveNodeOptions(o: NodeOptions, cores: number): ResolvedNodeOptions {
   if (typeof o !== 'object' || o === null) throw new ConfigError('node', 'options must be an object');
-  known('node', o, ['rings', 'actors', 'placement', 'tickMs', 'mailboxBytes', 'overflowFramesMax', 'proposeOutstandingMax', 'supervisor']);
+  known('node', o, ['rings', 'actors', 'placement', 'tickMs', 'mailboxBytes', 'overflowFramesMax', 'proposeOutstandingMax', 'supervisor', 'runPool']);
   if (!Array.isArray(o.rings) || o.rings.length === 0) throw new ConfigError('rings', 'must list at least one ring');
   const rings = o.rings.map(resolveRing);
   const ids = rings.map((r) => r.id);
@@ -147,5 +155,19 @@ export function resolveNodeOptions(o: NodeOptions, cores: number): ResolvedNodeO
     overflowFramesMax: int('overflowFramesMax', o.overflowFramesMax ?? 65_536, 1, 1 << 24),
     proposeOutstandingMax: int('proposeOutstandingMax', o.proposeOutstandingMax ?? 65_536, 1, 1 << 24),
     supervisor: resolveSupervisorOptions(o.supervisor ?? {}),
+    runPool: resolveRunPool(o.runPool ?? {}),
   };
+}
+
+function resolveRunPool(o: Partial<RunPoolOptions>): RunPoolOptions {
+  if (typeof o !== 'object' || o === null) throw new ConfigError('runPool', 'must be an object');
+  known('runPool', o, ['slabBytes', 'slabsMax', 'poison']);
+  const d = RUN_POOL_DEFAULTS;
+  const poison = o.poison ?? d.poison;
+  if (typeof poison !== 'boolean') throw new ConfigError('runPool.poison', 'must be true or false');
+  return Object.freeze({
+    slabBytes: int('runPool.slabBytes', o.slabBytes ?? d.slabBytes, 64 * 1024, 256 * 1024 * 1024),
+    slabsMax: int('runPool.slabsMax', o.slabsMax ?? d.slabsMax, 1, 65_536),
+    poison,
+  });
 }

@@ -283,7 +283,7 @@ export class RingcastNode {
     }
     const gateway = this.gateway !== null && this.gateway.host === h ? { gateway: this.gateway.init } : {};
     const handle = new HostHandle(
-      { host: h, topology: this.topology, wait: plan.wait, cpu: plan.cpu, tickMs: this.options.tickMs, progress: this.progress.buffer as SharedArrayBuffer, spinBudgetUs: 50, ...gateway },
+      { host: h, topology: this.topology, wait: plan.wait, cpu: plan.cpu, tickMs: this.options.tickMs, progress: this.progress.buffer as SharedArrayBuffer, spinBudgetUs: 50, runPool: this.options.runPool, ...gateway },
       {
         onActorCrashed: (address, error) => this.onActorExit(address, toError(error)),
         onExit: (host, code, error) => {

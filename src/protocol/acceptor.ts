@@ -6,6 +6,7 @@
 import { unreachable } from '../assert.ts';
 import { ballotNode, instance as toInstance, type Ballot, type Instance, type NodeId } from './ids.ts';
 import {
+  forEachValueRun,
   GROUP,
   valueBytes,
   type AcceptedEntry,
@@ -23,6 +24,7 @@ import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
 import { appendTo } from './multimap.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
 import { isValidLayout, layoutIndex } from './ring-layout.ts';
+import type { ValueRun } from './runs.ts';
 
 /** What an acceptor gets back from its storage after a restart. */
 export interface AcceptorState {
@@ -149,6 +151,12 @@ export class Acceptor implements Role<Message, never> {
       to: leader,
       msg: { type: 'heartbeat', ring: this.spec.ring, from: this.id, ballot: this.promised, decidedUpTo: toInstance(this.decidedUpTo) },
     });
+  }
+
+  forEachHeldRun(each: (r: ValueRun) => void): void {
+    for (const v of this.votes.values()) forEachValueRun(v.value, each);
+    for (const entries of this.deliversOut.values()) for (const e of entries) forEachValueRun(e.value, each);
+    this.out.forEachRun(each);
   }
 
   hasReady(): boolean {

@@ -7,6 +7,8 @@
 import { unreachable } from '../assert.ts';
 import { ballot as makeBallot, ballotNode, ballotRound, instance as toInstance, type Ballot, type Instance, type NodeId, type ValueId, valueIdProposer } from './ids.ts';
 import {
+  forEachMessageRun,
+  forEachValueRun,
   GROUP,
   type Decision,
   type Heartbeat,
@@ -350,6 +352,14 @@ export class Coordinator implements Role<Message, never> {
     if (this.spec.dissemination === 'multicast') return this.out.send({ to: GROUP, msg });
     for (const c of this.spec.coordinators) if (c !== this.id) this.out.send({ to: c, msg });
     for (const l of this.spec.learners) this.out.send({ to: l, msg });
+  }
+
+  forEachHeldRun(each: (r: ValueRun) => void): void {
+    for (const v of this.reserved.values()) forEachValueRun(v, each);
+    for (const f of this.inflight.values()) forEachValueRun(f.value, each);
+    for (let k = this.queueHead; k < this.queue.length; k++) each(this.queue[k] as ValueRun);
+    for (const round of [this.phase1, this.topUp]) if (round !== null) for (const reply of round.replies.values()) forEachMessageRun(reply, each);
+    this.out.forEachRun(each);
   }
 
   /** Puts values into instances while the window and the in-flight limit allow. */

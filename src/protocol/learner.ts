@@ -6,7 +6,7 @@
 import { unreachable } from '../assert.ts';
 import { instance as toInstance, type Ballot, type Instance, type NodeId } from './ids.ts';
 import { DedupTable } from './dedup.ts';
-import type { AcceptedEntry, Decision, Deliver, Message, Phase2A, Value } from './messages.ts';
+import { forEachValueRun, type AcceptedEntry, type Decision, type Deliver, type Message, type Phase2A, type Value } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
 import { DropCounters, Outbox, type DeliveredRuns, type Ready, type Role } from './ready.ts';
 import type { ValueRun } from './runs.ts';
@@ -107,6 +107,14 @@ export class Learner implements Role<Message, DeliveredRuns> {
       to,
       msg: { type: 'repair', ring: this.spec.ring, from: this.id, instanceFrom: toInstance(this.nextInstance), instanceTo: toInstance(instanceTo) },
     });
+  }
+
+  forEachHeldRun(each: (r: ValueRun) => void): void {
+    for (const list of this.proposals.values()) for (const p of list) forEachValueRun(p.value, each);
+    for (const e of this.complete.values()) forEachValueRun(e.value, each);
+    for (const e of this.chainOut) forEachValueRun(e.value, each);
+    for (const d of this.out.pendingDelivered) for (const r of d.runs) each(r);
+    this.out.forEachRun(each);
   }
 
   hasReady(): boolean {

@@ -201,3 +201,34 @@ export function valueBytes(v: Value): number {
   for (const r of v.runs) n += runValueBytes(r);
   return n;
 }
+
+/** Calls `each` with every run of a value. */
+export function forEachValueRun(v: Value, each: (r: ValueRun) => void): void {
+  if (v.kind === 'batch') for (const r of v.runs) each(r);
+}
+
+const TYPES: ReadonlySet<unknown> = new Set(MESSAGE_TYPES);
+
+/** Whether an object handed between actors looks like a protocol message (a user's object may not). */
+export function isProtocolMessage(x: unknown): x is Message {
+  return typeof x === 'object' && x !== null && TYPES.has((x as { type?: unknown }).type) && typeof (x as { ring?: unknown }).ring === 'number';
+}
+
+/** Calls `each` with every run a message carries (for a run pool's trace: see run-pool.ts). */
+export function forEachMessageRun(m: Message, each: (r: ValueRun) => void): void {
+  switch (m.type) {
+    case 'submit':
+      for (const r of m.runs) each(r);
+      return;
+    case 'phase1b':
+      for (const e of m.accepted) forEachValueRun(e.value, each);
+      return;
+    case 'phase2a':
+      return forEachValueRun(m.value, each);
+    case 'deliver':
+      for (const e of m.entries) forEachValueRun(e.value, each);
+      return;
+    default:
+      return;
+  }
+}

@@ -53,6 +53,8 @@ export class Proposer implements Role<Message, AckedRun> {
     private readonly spec: RingSpec,
     private readonly opts: ProtocolOptions,
     seqStart = 0,
+    /** Where the bytes of the runs it packs come from (a run pool's alloc, say). */
+    private readonly allocRunBytes: (size: number) => Uint8Array = (size) => new Uint8Array(size),
   ) {
     this.nextSeq = seqStart;
   }
@@ -186,6 +188,11 @@ export class Proposer implements Role<Message, AckedRun> {
     this.unsent = all;
   }
 
+  forEachHeldRun(each: (r: ValueRun) => void): void {
+    for (const p of this.pending.values()) each(p.run);
+    this.out.forEachRun(each);
+  }
+
   hasReady(): boolean {
     return this.open.length > 0 || this.unsent.length > 0 || !this.out.isEmpty();
   }
@@ -209,7 +216,7 @@ export class Proposer implements Role<Message, AckedRun> {
   /** Packs the open values into a run, due to be sent. */
   private seal(): void {
     if (this.open.length === 0) return;
-    this.enqueue(packRun(this.openFirst, this.open));
+    this.enqueue(packRun(this.openFirst, this.open, this.allocRunBytes));
     this.open = [];
     this.openBytes = 0;
   }

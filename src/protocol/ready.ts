@@ -4,7 +4,7 @@
  * whose vote leaves before the vote is saved can let two values be decided for one instance.
  */
 import type { Ballot, Instance, RingId, ValueId } from './ids.ts';
-import type { AcceptedEntry, ClientValue, DecisionEntry, Outbound } from './messages.ts';
+import { forEachMessageRun, forEachValueRun, type AcceptedEntry, type ClientValue, type DecisionEntry, type Outbound } from './messages.ts';
 import { runsValues, type ValueRun } from './runs.ts';
 
 export interface Persist {
@@ -63,6 +63,11 @@ export interface Role<M, D> {
   ready(): Ready<D>;
   /** True when ready() would hand over something. */
   hasReady(): boolean;
+  /**
+   * Calls `each` with every run the role holds, in its state and in what waits for ready(): a run
+   * pool reuses the bytes of runs no holder reports (run-pool.ts), so this must miss none.
+   */
+  forEachHeldRun(each: (r: ValueRun) => void): void;
 }
 
 /** Collects a role's output between two ready() calls. */
@@ -87,6 +92,15 @@ export class Outbox<D> {
   }
   persistDecision(e: DecisionEntry): void {
     this.decided.push(e);
+  }
+  /** Every run in the messages and votes waiting for ready(); `delivered` is the role's to trace. */
+  forEachRun(each: (r: ValueRun) => void): void {
+    for (const o of this.messages) forEachMessageRun(o.msg, each);
+    for (const e of this.accepted) forEachValueRun(e.value, each);
+  }
+  /** What waits to be delivered at the next ready(). */
+  get pendingDelivered(): readonly D[] {
+    return this.delivered;
   }
   isEmpty(): boolean {
     return this.messages.length === 0 && this.delivered.length === 0 && this.promised === null && this.accepted.length === 0 && this.decided.length === 0;

@@ -25,12 +25,12 @@ export interface ValueRun {
 /** Bytes of the length prefix of each value in a run. */
 export const RUN_ITEM_HEAD_BYTES = 4;
 
-/** The run of `values`, ids from `first`; copies the bytes once. */
-export function packRun(first: ValueId, values: readonly Uint8Array[]): ValueRun {
+/** The run of `values`, ids from `first`; copies the bytes once, into `alloc(size)`. */
+export function packRun(first: ValueId, values: readonly Uint8Array[], alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size)): ValueRun {
   let size = 0;
   for (const v of values) size += RUN_ITEM_HEAD_BYTES + v.length;
-  const packed = new Uint8Array(size);
-  const view = new DataView(packed.buffer);
+  const packed = alloc(size);
+  const view = new DataView(packed.buffer, packed.byteOffset, packed.byteLength);
   let o = 0;
   for (const v of values) {
     view.setUint32(o, v.length, true);

@@ -7,7 +7,9 @@ import { Acceptor, type AcceptorState } from '../protocol/acceptor.ts';
 import { Coordinator } from '../protocol/coordinator.ts';
 import { EPOCH_SEQS, EPOCHS, type Ballot, type Instance, type NodeId, type ValueId } from '../protocol/ids.ts';
 import { Learner } from '../protocol/learner.ts';
-import { GROUP, type AcceptedEntry, type DecisionEntry, type Message } from '../protocol/messages.ts';
+import { forEachMessageRun, GROUP, type AcceptedEntry, type DecisionEntry, type Message, type Value } from '../protocol/messages.ts';
+import { RunPool, type RunPoolOptions } from '../protocol/run-pool.ts';
+import type { ValueRun } from '../protocol/runs.ts';
 import { resolveProtocolOptions, validateRingSpec, type ProtocolOptions, type RingSpec } from '../protocol/options.ts';
 import { Proposer } from '../protocol/proposer.ts';
 import { expandDelivered, type AckedRun, type DeliveredInstance, type DeliveredRuns, type Ready } from '../protocol/ready.ts';
@@ -59,6 +61,13 @@ export interface ClusterOptions {
    * tests plug deliberately broken variants in here to show that the checker catches them.
    */
   readonly roleFactory?: (kind: RoleKind, id: NodeId, ctx: RoleContext) => SimRole | null;
+  /**
+   * Proposers pack their runs into a run pool (run-pool.ts), swept at the end of every tick with
+   * every live role and every message in flight traced (acceptors' storage keeps copies). With `poison`, a
+   * holder the trace misses delivers overwritten bytes, which the simulator's checker catches.
+   * The values in `delivered` are then valid only while the event that reports them runs.
+   */
+  readonly runPool?: RunPoolOptions;
 }
 
 /** What a role is built from. */
@@ -69,12 +78,18 @@ export interface RoleContext {
   readonly recovered: AcceptorState | null;
   /** Proposers: the first sequence number of this incarnation. */
   readonly seqStart: number;
+  /** Proposers: where the bytes of their runs come from. */
+  readonly allocRunBytes: (size: number) => Uint8Array;
 }
 
 interface StoredAcceptor {
   promised: Ballot;
   readonly accepted: Map<number, AcceptedEntry>;
   readonly decided: Map<number, Ballot>;
+}
+
+function copyValue(v: Value): Value {
+  return v.kind === 'batch' ? { kind: 'batch', runs: v.runs.map((r) => ({ first: r.first, count: r.count, packed: r.packed.slice() })) } : v;
 }
 
 export class Cluster {
@@ -99,6 +114,8 @@ export class Cluster {
   private readonly acceptorStorage: 'durable' | 'ballots';
   private readonly roleFactory: ClusterOptions['roleFactory'];
   private seq = 0;
+  /** The proposers' run pool, if the options asked for one. */
+  readonly runPool: RunPool | null;
 
   constructor(options: ClusterOptions) {
     this.spec = validateRingSpec(options.ring);
@@ -107,6 +124,7 @@ export class Cluster {
     this.policy = options.policy ?? RELIABLE;
     this.acceptorStorage = options.acceptorStorage ?? 'durable';
     this.roleFactory = options.roleFactory;
+    this.runPool = options.runPool === undefined ? null : new RunPool(options.runPool, (mark) => this.traceRuns(mark));
     this.groupMembers = [...this.spec.acceptors, ...this.spec.coordinators, ...this.spec.learners];
     this.order = [...this.groupMembers, ...this.proposerIds].sort((a, b) => a - b);
     for (const id of this.order) this.nodes.set(id, this.makeRole(id));
@@ -181,7 +199,15 @@ export class Cluster {
     }
     for (const id of this.order) if (!this.down.has(id)) this.nodes.get(id)?.role.tick();
     this.flushAll();
+    if (this.runPool?.wantsSweep === true) this.runPool.sweep();
     this.now++;
+  }
+
+  /** Every run held by a live role or a message in flight (storage keeps copies; see runPool). */
+  private traceRuns(mark: (bytes: Uint8Array) => void): void {
+    const each = (r: ValueRun): void => mark(r.packed);
+    for (const [id, node] of this.nodes) if (!this.down.has(id)) node.role.forEachHeldRun(each);
+    this.network.forEach((e) => forEachMessageRun(e.msg, each));
   }
 
   /** Hands over every node's output without advancing time (after proposing, say). */
@@ -259,7 +285,8 @@ export class Cluster {
     this.storage.set(id, s);
     if (promised !== null) s.promised = promised;
     if (this.acceptorStorage !== 'durable') return;
-    for (const e of accepted) s.accepted.set(e.instance, e);
+    // Stored as bytes of its own, as the runtime's stores do (they write the bytes elsewhere).
+    for (const e of accepted) s.accepted.set(e.instance, { instance: e.instance, ballot: e.ballot, value: copyValue(e.value) });
     for (const d of decided) s.decided.set(d.instance, d.ballot);
   }
 
@@ -285,7 +312,9 @@ export class Cluster {
       s === undefined ? null : { promised: s.promised, accepted: [...s.accepted.values()], decided: [...s.decided].map(([instance, ballot]) => ({ instance: instance as Instance, ballot })) };
     // A restarted proposer takes a fresh range of sequence numbers, so its ids never repeat.
     const seqStart = ((this.incarnations.get(id) ?? 0) % EPOCHS) * EPOCH_SEQS;
-    const custom = this.roleFactory?.(kind, id, { spec, opts, recovered, seqStart }) ?? null;
+    const pool = this.runPool;
+    const allocRunBytes = pool === null ? (size: number) => new Uint8Array(size) : (size: number) => pool.alloc(size);
+    const custom = this.roleFactory?.(kind, id, { spec, opts, recovered, seqStart, allocRunBytes }) ?? null;
     if (custom !== null) return custom;
     switch (kind) {
       case 'acceptor':
@@ -295,7 +324,7 @@ export class Cluster {
       case 'learner':
         return { kind, role: new Learner(id, spec, opts) };
       case 'proposer':
-        return { kind, role: new Proposer(id, spec, opts, seqStart) };
+        return { kind, role: new Proposer(id, spec, opts, seqStart, allocRunBytes) };
     }
   }
 

@@ -18,6 +18,10 @@ export class EnvelopeHeap {
   get size(): number {
     return this.items.length;
   }
+  /** Every envelope, in no particular order. */
+  forEach(each: (e: Envelope) => void): void {
+    for (const e of this.items) each(e);
+  }
   peek(): Envelope | undefined {
     return this.items[0];
   }

@@ -53,7 +53,7 @@ export class StubNode implements StartedNode {
     for (const s of this.subscribers) s.cb(d);
   }
   async status(): ReturnType<StartedNode['status']> {
-    return [{ host: 1, actors: [{ address: 41, name: 'ring1.proposer0', status: { role: 'proposer', inflight: 0 } }], mailbox: {} }];
+    return [{ host: 1, actors: [{ address: 41, name: 'ring1.proposer0', status: { role: 'proposer', inflight: 0 } }], mailbox: {}, runPool: {} }];
   }
   threadReport(): ReturnType<StartedNode['threadReport']> {
     return [{ index: 0, actors: ['ring1.proposer0'], wait: 'block', cpu: null, host: 1, thread: null }];

@@ -21,15 +21,16 @@ function nodeA3(delivered: { values: number; instances: number }, learnerAnswers
 
 function hostsOfA3(delivered: { values: number; instances: number }, learnerAnswers: boolean): HostStatus[] {
   const hosts: HostStatus[] = [
-    { host: 1, actors: [{ address: 13, name: 'ring1.acceptor2', status: { role: 'acceptor', promised: 65536 + 22, votes: 40, dropped: 0 } }], mailbox: {} },
+    { host: 1, actors: [{ address: 13, name: 'ring1.acceptor2', status: { role: 'acceptor', promised: 65536 + 22, votes: 40, dropped: 0 } }], mailbox: {}, runPool: {} },
     {
       host: 3,
       actors: [{ address: -1, name: 'udp-gateway', status: { framesOut: 9, transport: { datagramsSent: 120, datagramsReceived: 130, datagramsDroppedTotal: 2, sequenceGaps: 1 } } }],
       mailbox: {},
+      runPool: {},
     },
   ];
   if (learnerAnswers) {
-    hosts.push({ host: 2, actors: [{ address: 31, name: 'ring1.learner0', status: { role: 'learner', deliveredUpTo: delivered.instances - 1, instancesDelivered: delivered.instances, valuesDelivered: delivered.values, repairsSent: 0, dropped: 3 } }], mailbox: {} });
+    hosts.push({ host: 2, actors: [{ address: 31, name: 'ring1.learner0', status: { role: 'learner', deliveredUpTo: delivered.instances - 1, instancesDelivered: delivered.instances, valuesDelivered: delivered.values, repairsSent: 0, dropped: 3 } }], mailbox: {}, runPool: {} });
   }
   return hosts;
 }

@@ -12,6 +12,7 @@ import type { AcceptedEntry, Message, Outbound, Phase2A, Phase2B, Repair } from 
 import type { ProtocolOptions, RingSpec } from '../../src/protocol/options.ts';
 import type { DeliveredRuns, Ready } from '../../src/protocol/ready.ts';
 import type { ClusterOptions, RoleKind } from '../../src/sim/cluster.ts';
+import type { ValueRun } from '../../src/protocol/runs.ts';
 
 /**
  * Keeps its promise for Phase 1 but votes on a Phase 2A (or 2B) under a lower ballot all the same:
@@ -84,6 +85,14 @@ export class NoDedupLearner extends Learner {
   }
 }
 
+/**
+ * Keeps its votes but does not report them to the run pool's trace (run-pool.ts): their slabs get
+ * reused, and learners that repair or recover from this acceptor deliver overwritten bytes.
+ */
+export class UntracedVotesAcceptor extends Acceptor {
+  override forEachHeldRun(_each: (r: ValueRun) => void): void {}
+}
+
 /** Acks values as soon as they are submitted, before they are decided. */
 export class EagerAckCoordinator extends Coordinator {
   private eager: ValueId[] = [];
@@ -118,7 +127,8 @@ export type BrokenVariant =
   | 'gap-skipping-learner'
   | 'double-delivering-learner'
   | 'no-dedup-learner'
-  | 'eager-ack-coordinator';
+  | 'eager-ack-coordinator'
+  | 'untraced-votes-acceptor';
 
 /** A role factory that builds one broken variant for every node of its role, the real role otherwise. */
 export function brokenFactory(variant: BrokenVariant): NonNullable<ClusterOptions['roleFactory']> {
@@ -140,6 +150,8 @@ export function brokenFactory(variant: BrokenVariant): NonNullable<ClusterOption
         return kind === 'learner' ? { kind, role: new NoDedupLearner(id, ctx.spec, ctx.opts) } : null;
       case 'eager-ack-coordinator':
         return kind === 'coordinator' ? { kind, role: new EagerAckCoordinator(id, ctx.spec, ctx.opts) } : null;
+      case 'untraced-votes-acceptor':
+        return kind === 'acceptor' ? { kind, role: new UntracedVotesAcceptor(id, ctx.spec, ctx.opts, ctx.recovered) } : null;
     }
   };
 }

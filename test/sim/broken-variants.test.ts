@@ -21,6 +21,7 @@ const CASES: readonly (readonly [BrokenVariant, ViolationKind])[] = [
   ['double-delivering-learner', 'redelivery'],
   ['no-dedup-learner', 'duplicate-value'],
   ['eager-ack-coordinator', 'acked-lost'],
+  ['untraced-votes-acceptor', 'bytes-mismatch'],
 ];
 
 const has = (r: SimResult, kind: ViolationKind): boolean => r.violations.some((v) => v.kind === kind);
