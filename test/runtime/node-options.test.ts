@@ -1,0 +1,33 @@
+/** Node options: the run pool's defaults, and bad values refused with the field named. */
+import { describe, expect, it } from 'vitest';
+import { ConfigError } from '../../src/errors.ts';
+import { RUN_POOL_DEFAULTS } from '../../src/protocol/run-pool.ts';
+import { resolveNodeOptions, type NodeOptions } from '../../runtime/node/node-options.ts';
+
+const resolve = (o: Partial<NodeOptions>) => resolveNodeOptions({ rings: [{ id: 1 }], ...o }, 2);
+
+function fieldOf(f: () => unknown): string | null {
+  try {
+    f();
+  } catch (e) {
+    return e instanceof ConfigError ? e.field : null;
+  }
+  return null;
+}
+
+describe('node options: runPool', () => {
+  it('defaults to 64 slabs of 1 MiB, not poisoned', () => {
+    expect(resolve({}).runPool).toEqual(RUN_POOL_DEFAULTS);
+    expect(resolve({ runPool: { slabsMax: 8, poison: true } }).runPool).toEqual({ slabBytes: 1024 * 1024, slabsMax: 8, poison: true });
+  });
+
+  it.each([
+    [{ slabBytes: 1000 }, 'runPool.slabBytes'],
+    [{ slabsMax: 0 }, 'runPool.slabsMax'],
+    [{ slabsMax: 1.5 }, 'runPool.slabsMax'],
+    [{ poison: 'yes' }, 'runPool.poison'],
+    [{ slabs: 4 }, 'runPool.slabs'],
+  ])('refuses %j, naming %s', (bad, field) => {
+    expect(fieldOf(() => resolve({ runPool: bad as never }))).toBe(field);
+  });
+});
