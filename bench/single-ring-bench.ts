@@ -44,9 +44,10 @@ function sentAt(bytes: Uint8Array): number {
  * Offers load: closed loop with `window` outstanding, or open loop at `ratePerSec`. propose()
  * copies the value before it returns, so one buffer serves every value (its first 8 bytes carry
  * the send time), unless `fresh` asks for a new Uint8Array per value, as a program that
- * allocates each value would.
+ * allocates each value would. Deliveries are borrowed (read in the callback, as the bench does),
+ * unless `copied` asks for the default: each delivery copied out of the mailbox.
  */
-async function offer(node: RingcastNode, bytes: number, seconds: number, load: { window: number } | { ratePerSec: number }, fresh = false): Promise<Result> {
+async function offer(node: RingcastNode, bytes: number, seconds: number, load: { window: number } | { ratePerSec: number }, fresh = false, copied = false): Promise<Result> {
   const latency = new Histogram();
   let delivered = 0;
   const unsubscribe = node.learner(1).onDeliver((d) => {
@@ -55,7 +56,7 @@ async function offer(node: RingcastNode, bytes: number, seconds: number, load: {
       delivered++;
       latency.record((now - sentAt(v.bytes)) * 1000);
     }
-  });
+  }, { borrow: !copied });
   const proposer = node.proposer(1);
   let outstanding = 0;
   const reused = new Uint8Array(bytes);
@@ -122,6 +123,7 @@ for (const placement of PLACEMENTS) {
     await offer(node, bytes, 3, { window });
     const max = await offer(node, bytes, SECONDS, { window });
     const fresh = await offer(node, bytes, SECONDS, { window }, true);
+    const copied = await offer(node, bytes, SECONDS, { window }, false, true);
     const half = await offer(node, bytes, SECONDS, { ratePerSec: max.valuesPerSec / 2 });
     await node.close();
     const chain = await rawChain(threads, bytes, Math.min(SECONDS, 3));
@@ -133,6 +135,7 @@ for (const placement of PLACEMENTS) {
       Math.round(max.valuesPerSec).toLocaleString('en-US'),
       max.mbPerSec.toFixed(1),
       Math.round(fresh.valuesPerSec).toLocaleString('en-US'),
+      Math.round(copied.valuesPerSec).toLocaleString('en-US'),
       Math.round(half.valuesPerSec).toLocaleString('en-US'),
       `${ms(half.latency.quantile(0.5))} / ${ms(half.latency.quantile(0.99))} / ${ms(half.latency.quantile(0.999))}`,
       Math.round(chain).toLocaleString('en-US'),
@@ -141,7 +144,7 @@ for (const placement of PLACEMENTS) {
     console.error(`done: ${placement} ${bytes} B`);
   }
 }
-const header = ['placement', 'value B', 'window', 'threads', 'max values/s', 'max MB/s', 'values/s, new buffer per value', 'half-load values/s', 'half-load latency p50 / p99 / p99.9 ms', 'raw SAB chain frames/s', 'chain MB/s'];
+const header = ['placement', 'value B', 'window', 'threads', 'max values/s', 'max MB/s', 'values/s, new buffer per value', 'values/s, deliveries copied', 'half-load values/s', 'half-load latency p50 / p99 / p99.9 ms', 'raw SAB chain frames/s', 'chain MB/s'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(line(header));

@@ -18,5 +18,6 @@ export { ErrorCode, RingcastError, ConfigError, AssertionError, isRingcastError 
 export type { ProtocolOptions, Dissemination } from '../src/protocol/options.ts';
 export { DEFAULT_PROTOCOL_OPTIONS } from '../src/protocol/options.ts';
 export type { DeliveredInstance } from '../src/protocol/ready.ts';
+export type { DeliverOptions } from './node/api-endpoint.ts';
 export type { ClientValue } from '../src/protocol/messages.ts';
 export type { ValueId, RingId, NodeId, Instance, Ballot } from '../src/protocol/ids.ts';

@@ -211,7 +211,7 @@ class NodeRun {
     this.printActors(node);
     const recorder = this.recorder;
     if (recorder !== null) {
-      for (const l of learners) this.unsubscribes.push(node.learner(l.ring, l.index).onDeliver((d) => recorder.record(l.id, d)));
+      for (const l of learners) this.unsubscribes.push(node.learner(l.ring, l.index).onDeliver((d) => recorder.record(l.id, d), { borrow: true })); // the recorder reads the tags at once
     }
     this.deps.stdout(`ringcast: node ${this.me.name} running${this.me.controlPort === undefined ? '' : ` (control port ${this.me.controlPort})`}; SIGINT or SIGTERM stops it`);
     this.startLoad(node);

@@ -71,8 +71,18 @@ function chunkFor(line: ProposerLine, bytes: number): Chunk {
   return c;
 }
 
+export interface DeliverOptions {
+  /**
+   * Hand the values as views into the learner's mailbox, valid only until the callback returns
+   * (copy what you keep), instead of views into a copy of each delivery: one copy of every value
+   * and its garbage fewer, for programs that apply each value at once.
+   */
+  readonly borrow?: boolean;
+}
+
 interface Subscription {
-  readonly callbacks: Set<(d: DeliveredInstance) => void>;
+  /** Each callback, and whether it borrows the values (DeliverOptions). */
+  readonly callbacks: Map<(d: DeliveredInstance) => void, boolean>;
   /** The next instance to hand to callbacks; lower ones were delivered already. */
   nextInstance: number;
 }
@@ -134,14 +144,14 @@ export class ApiEndpoint {
   }
 
   /** Calls `cb` with every instance the learner delivers from now on; returns the unsubscribe. */
-  subscribe(learner: number, cb: (d: DeliveredInstance) => void): () => void {
+  subscribe(learner: number, cb: (d: DeliveredInstance) => void, opts: DeliverOptions = {}): () => void {
     let sub = this.subscriptions.get(learner);
     if (sub === undefined) {
-      sub = { callbacks: new Set(), nextInstance: 0 };
+      sub = { callbacks: new Map(), nextInstance: 0 };
       this.subscriptions.set(learner, sub);
       this.sendSubscribe(learner, true);
     }
-    sub.callbacks.add(cb);
+    sub.callbacks.set(cb, opts.borrow === true);
     return () => {
       const s = this.subscriptions.get(learner);
       if (s === undefined || !s.callbacks.delete(cb) || s.callbacks.size > 0) return;
@@ -303,11 +313,17 @@ export class ApiEndpoint {
   private onDelivered(learner: number, bytes: Uint8Array, offset: number, length: number): void {
     const sub = this.subscriptions.get(learner);
     if (sub === undefined) return;
-    const d = decodeDelivered(bytes, offset, length, true);
-    if (d === null || d.instance < sub.nextInstance) return;
-    sub.nextInstance = d.instance + 1;
-    this.stats.delivered += d.values.length;
-    for (const cb of sub.callbacks) {
+    // Decoded at most twice: as views into the mailbox for borrowers, into one copy for the others.
+    let borrowed: DeliveredInstance | null | undefined;
+    let copied: DeliveredInstance | null | undefined;
+    let counted = false;
+    for (const [cb, borrow] of sub.callbacks) {
+      const d = borrow ? (borrowed ??= decodeDelivered(bytes, offset, length, false)) : (copied ??= decodeDelivered(bytes, offset, length, true));
+      if (d === null || d.instance < sub.nextInstance) return;
+      if (!counted) {
+        counted = true;
+        this.stats.delivered += d.values.length;
+      }
       try {
         cb(d);
       } catch {
@@ -315,5 +331,8 @@ export class ApiEndpoint {
         this.stats.callbackErrors++;
       }
     }
+    const d = borrowed ?? copied;
+    if (d !== null && d !== undefined) sub.nextInstance = Math.max(sub.nextInstance, d.instance + 1);
   }
+
 }

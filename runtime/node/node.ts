@@ -25,7 +25,7 @@ import { planPlacement, type ThreadPlan } from '../scheduler/placement.ts';
 import { SabVoteStore } from '../storage/sab-vote-store.ts';
 import { Supervisor, type ChildHandle, type ChildSpec } from '../supervisor/supervisor.ts';
 import type { ExitReason } from '../supervisor/restart-policy.ts';
-import { ApiEndpoint } from './api-endpoint.ts';
+import { ApiEndpoint, type DeliverOptions } from './api-endpoint.ts';
 import { resolveNodeOptions, type NodeOptions, type PlacementOptions, type ResolvedNodeOptions, type ResolvedRing } from './node-options.ts';
 import { API_ADDRESS, planDeployment, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
 import type { DeploymentConfig, DeploymentPlacement, GatewayPlacement } from '../config/deployment.ts';
@@ -42,8 +42,11 @@ export interface ProposerHandle {
 
 export interface LearnerHandle {
   readonly address: number;
-  /** `cb` gets every instance delivered from now on, in order, once each; returns the unsubscribe. */
-  onDeliver(cb: (d: DeliveredInstance) => void): () => void;
+  /**
+   * `cb` gets every instance delivered from now on, in order, once each; returns the unsubscribe.
+   * With `{ borrow: true }` the values are valid only until `cb` returns (see DeliverOptions).
+   */
+  onDeliver(cb: (d: DeliveredInstance) => void, opts?: DeliverOptions): () => void;
 }
 
 export interface ThreadReport extends ThreadPlan {
@@ -160,7 +163,7 @@ export class RingcastNode {
   learner(ring: number, index = 0): LearnerHandle {
     const address = this.plan.rings.find((r) => r.spec.ring === ring)?.spec.learners.filter((l) => this.isLocal(l))[index];
     if (address === undefined) throw new RingcastError(ErrorCode.ACTOR_UNKNOWN, `ring ${ring} has no learner ${index}`);
-    return { address, onDeliver: (cb) => this.api.subscribe(address, cb) };
+    return { address, onDeliver: (cb, opts) => this.api.subscribe(address, cb, opts) };
   }
 
   private isLocal(address: number): boolean {

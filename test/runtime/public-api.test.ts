@@ -33,6 +33,38 @@ describe('the public API (runtime/index.ts)', () => {
     }
   }, 60_000);
 
+  it('hands borrowed values (views into the mailbox) and copied values to their own subscribers', async () => {
+    const node = await ringcast.startNode({ rings: [{ id: 1 }], placement: { mode: 'shared' } });
+    node.onLog = () => undefined;
+    try {
+      const borrowed: string[] = [];
+      const copied: ringcast.DeliveredInstance[] = [];
+      let shared = 0;
+      node.learner(1).onDeliver(
+        (d) => {
+          for (const v of d.values) {
+            borrowed.push(new TextDecoder().decode(v.bytes));
+            if (v.bytes.buffer instanceof SharedArrayBuffer) shared++;
+          }
+        },
+        { borrow: true },
+      );
+      node.learner(1).onDeliver((d) => copied.push(d));
+      const words = Array.from({ length: 200 }, (_, k) => `value ${k}`);
+      await Promise.all(words.map((w) => node.proposer(1).propose(new TextEncoder().encode(w))));
+      const end = Date.now() + 10_000;
+      while (borrowed.length < words.length && Date.now() < end) await new Promise((r) => setTimeout(r, 10));
+      expect(borrowed).toEqual(words);
+      expect(shared).toBe(words.length);
+      // Copies stay valid after their callback returned, whatever the mailbox holds since.
+      const kept = copied.flatMap((d) => d.values.map((v) => new TextDecoder().decode(v.bytes)));
+      expect(kept).toEqual(words);
+      expect(copied.every((d) => d.values.every((v) => !(v.bytes.buffer instanceof SharedArrayBuffer)))).toBe(true);
+    } finally {
+      await node.close();
+    }
+  }, 60_000);
+
   it('settles every outstanding proposal when it closes: decided, or refused as closed', async () => {
     const node = await ringcast.startNode({ rings: [{ id: 1 }], placement: { mode: 'shared' } });
     node.onLog = () => undefined;
