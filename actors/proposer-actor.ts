@@ -99,12 +99,6 @@ const proposerActor: ActorModule = {
       return true;
     };
     /** Request ids `from` … `to - 1` of a frame. */
-    /** A run's bytes out of the mailbox, into the thread's run pool. */
-    const copyRun = (p: Uint8Array, from: number, to: number): Uint8Array => {
-      const b = ctx.runBytes(to - from);
-      b.set(p.subarray(from, to));
-      return b;
-    };
     const requestsOf = (frame: ProposeFrame, from: number, to: number): number[] => {
       const ids: number[] = [];
       for (let k = from; k < to; k++) ids.push(frame.ids.getUint32(4 * k, true));
@@ -143,7 +137,7 @@ const proposerActor: ActorModule = {
       let valueBytes = 0;
       let o = 0;
       const cut = (k: number): void => {
-        if (k > from) admit({ src, requests: requestsOf(frame, from, k), count: k - from, packed: copyRun(p, start, o) });
+        if (k > from) admit({ src, requests: requestsOf(frame, from, k), count: k - from, packed: ctx.poolCopy(p, start, o) });
         start = o;
         from = k;
         valueBytes = 0;

@@ -38,11 +38,6 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
     else ctx.sendFrame(to, FrameKind.PROTOCOL, size(), write);
     encoding = null;
   };
-  const copyOf = (bytes: Uint8Array, offset: number, length: number): Uint8Array => {
-    const b = ctx.runBytes(length);
-    b.set(bytes.subarray(offset, offset + length));
-    return b;
-  };
   const markRun = (mark: (bytes: Uint8Array) => void): ((r: ValueRun) => void) => (r) => mark(r.packed);
   return {
     onFrame(kind, src, _ring, bytes, offset, length, stable) {
@@ -53,7 +48,7 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
       }
       // The decoded message keeps views into its bytes (its runs): a copy from the thread's run
       // pool, unless they are the frame's own.
-      const r = stable === true ? decode(bytes, offset, length) : decode(copyOf(bytes, offset, length), 0, length);
+      const r = stable === true ? decode(bytes, offset, length) : decode(ctx.poolCopy(bytes, offset, offset + length), 0, length);
       if (!r.ok) {
         decodeErrors++;
         return;

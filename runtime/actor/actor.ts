@@ -29,12 +29,12 @@ export interface ActorContext {
   /** `size` is asked for only when some member is on another thread and the frame must be written. */
   sendGroupObject(ring: number, msg: unknown, kind: number, size: () => number, write: PayloadWriter): void;
   /**
-   * `size` bytes from this thread's run pool (src/protocol/run-pool.ts), for bytes that travel
-   * between the actors of the thread as objects and live a while, like value runs. Their memory is
-   * reused once no actor of the thread reports them from forEachHeldBytes: whoever keeps them
-   * (or a message holding them) must report them there.
+   * A copy of `bytes[from, to)` in this thread's run pool (src/protocol/run-pool.ts), for bytes
+   * that travel between the actors of the thread as objects and live a while, like value runs.
+   * Their memory is reused once no actor of the thread reports them from forEachHeldBytes:
+   * whoever keeps them (or a message holding them) must report them there.
    */
-  runBytes(size: number): Uint8Array;
+  poolCopy(bytes: Uint8Array, from: number, to: number): Uint8Array;
   setTimer(name: string, delayMs: number, repeat?: boolean): void;
   cancelTimer(name: string): void;
   log(line: string): void;
@@ -54,7 +54,7 @@ export interface ActorBehavior {
   onTimer?(name: string): void;
   stop?(): void;
   /**
-   * Calls `mark` with every byte array from ctx.runBytes that the actor holds (its own, or ones in
+   * Calls `mark` with every byte array from ctx.poolCopy that the actor holds (its own, or ones in
    * objects other actors handed it). The thread calls it between batches, never during a call.
    */
   forEachHeldBytes?(mark: (bytes: Uint8Array) => void): void;

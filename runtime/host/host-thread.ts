@@ -72,7 +72,7 @@ function contextFor(spec: ActorSpec, timers: Hosted['timers']): ActorContext {
       const bytes = encodeUserMessage(msg);
       return po.send(to, self, FrameKind.USER, bytes.length, (b, o) => (b.set(bytes, o), bytes.length));
     },
-    runBytes: (size) => runPool.alloc(size),
+    poolCopy: (bytes, from, to) => runPool.copyOf(bytes, from, to),
     setTimer: (name, delayMs, repeat = false) => void timers.set(name, { due: now() + delayMs, periodMs: repeat ? delayMs : null }),
     cancelTimer: (name) => void timers.delete(name),
     log: (line) => post({ type: 'log', line: `[${spec.name}] ${line}` }),

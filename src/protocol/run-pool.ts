@@ -66,15 +66,21 @@ export class RunPool {
     return this.free.length;
   }
 
-  /** `size` bytes for a run; their content is undefined. */
-  alloc(size: number): Uint8Array {
-    if (size > this.opts.slabBytes) return this.unpooled(size);
-    if ((this.current < 0 || this.used + size > this.opts.slabBytes) && !this.nextSlab()) {
+  /**
+   * `size` bytes for a run; their content is undefined. `align` (0–7) puts them at that address
+   * modulo 8, the source's when they are to be copied from shared memory: V8 copies between a
+   * SharedArrayBuffer and other memory word by word only when both agree modulo 8 (byte by byte
+   * otherwise, several times slower).
+   */
+  alloc(size: number, align = 0): Uint8Array {
+    const need = size + align;
+    if (need > this.opts.slabBytes) return this.unpooled(size);
+    if ((this.current < 0 || this.used + need > this.opts.slabBytes) && !this.nextSlab()) {
       this.unpooledSinceSweep += size;
       return this.unpooled(size);
     }
-    const at = this.used;
-    // 8-byte aligned starts: copies into and out of shared memory run word by word.
+    const at = this.used + align;
+    // The next run starts on an 8-byte boundary (plus its own align).
     this.used = (at + size + 7) & ~7;
     this.stats.pooledRuns++;
     return (this.slabs[this.current] as Uint8Array).subarray(at, at + size);
@@ -86,9 +92,9 @@ export class RunPool {
     return new Uint8Array(size);
   }
 
-  /** A copy of `bytes[from, to)` from the pool. */
+  /** A copy of `bytes[from, to)` from the pool, at the same address modulo 8. */
   copyOf(bytes: Uint8Array, from: number, to: number): Uint8Array {
-    const b = this.alloc(to - from);
+    const b = this.alloc(to - from, (bytes.byteOffset + from) & 7);
     b.set(bytes.subarray(from, to));
     return b;
   }

@@ -100,3 +100,17 @@ describe('RunPool', () => {
     expect(() => new RunPool({ slabBytes: 1024, slabsMax: 0, poison: false }, () => undefined)).toThrow(/slabsMax/);
   });
 });
+
+describe('RunPool.copyOf', () => {
+  it('copies at the source’s address modulo 8, for word-by-word copies from shared memory', () => {
+    const { pool } = poolWith(2);
+    const src = new Uint8Array(new SharedArrayBuffer(64));
+    for (let k = 0; k < 64; k++) src[k] = k;
+    pool.alloc(3);
+    for (const from of [0, 3, 5, 13]) {
+      const c = pool.copyOf(src, from, from + 20);
+      expect(c.byteOffset % 8).toBe(from % 8);
+      expect([...c]).toEqual([...src.subarray(from, from + 20)]);
+    }
+  });
+});
