@@ -3,12 +3,15 @@
  * bytes) asks it to propose values: it cuts the frame into runs within the role's limits and
  * copies each run out of the mailbox with one call, no object per value. Once values are decided
  * it answers the sender with an ACKED
- * frame of (u32 request id, f64 value id) pairs. Who asked for a value in flight is kept in two
- * typed arrays indexed by the value's sequence number: no object or map entry per value. Requests
+ * frame of (u32 request id, f64 value id) pairs. Who asked for the values of a run travels with
+ * the run through the role (its tag) and comes back with the acknowledgement: nothing is kept
+ * per value. (Arrays indexed by sequence number modulo the in-flight limit were used before: the
+ * values admitted in the same turn as an acknowledgement, or a run acknowledged long after newer
+ * ones, took the slots of the acknowledged values and their request ids were answered.) Requests
  * beyond the role's in-flight limit wait in a bounded queue; past that they are REFUSED (u32
  * request ids), and the API rejects them.
  */
-import { EPOCH_SEQS, EPOCHS, valueIdSeq, type NodeId } from '../src/protocol/ids.ts';
+import { EPOCH_SEQS, EPOCHS, type NodeId } from '../src/protocol/ids.ts';
 import { appendTo } from '../src/protocol/multimap.ts';
 import { Proposer } from '../src/protocol/proposer.ts';
 import { packedValid, RUN_ITEM_HEAD_BYTES } from '../src/protocol/runs.ts';
@@ -68,12 +71,6 @@ const proposerActor: ActorModule = {
     const epoch = (Atomics.load(epochWord, 0) + 1) % EPOCHS;
     Atomics.store(epochWord, 0, epoch);
     const role = new Proposer(args.node as NodeId, args.spec, opts, epoch * EPOCH_SEQS);
-    // Values in flight never exceed proposerValuesInFlightMax, so sequence numbers modulo a
-    // power of two at least that large name them without collisions (2^32 is a multiple of it).
-    const slots = 2 ** Math.ceil(Math.log2(Math.max(2, opts.proposerValuesInFlightMax)));
-    const mask = slots - 1;
-    const slotSrc = new Int32Array(slots);
-    const slotRequest = new Uint32Array(slots);
     const runValuesMax = Math.min(opts.batchValuesMax, opts.proposerValuesInFlightMax);
     const waiting: Chunk[] = [];
     let waitingHead = 0;
@@ -87,17 +84,7 @@ const proposerActor: ActorModule = {
     let malformed = 0;
     let tooLarge = 0;
 
-    const tryPropose = (c: Chunk): boolean => {
-      const first = role.proposeRun(c.packed, c.count);
-      if (first === null) return false;
-      const seq = valueIdSeq(first);
-      for (let k = 0; k < c.count; k++) {
-        const slot = (seq + k) & mask;
-        slotSrc[slot] = c.src;
-        slotRequest[slot] = c.requests[k] as number;
-      }
-      return true;
-    };
+    const tryPropose = (c: Chunk): boolean => role.proposeRun(c.packed, c.count, c) !== null;
     /** Request ids `from` … `to - 1` of a frame. */
     const requestsOf = (frame: ProposeFrame, from: number, to: number): number[] => {
       const ids: number[] = [];
@@ -163,14 +150,10 @@ const proposerActor: ActorModule = {
     const binding = bindRole(ctx, args.spec.ring, role, {
       delivered(runs) {
         for (const r of runs) {
-          const seq = valueIdSeq(r.first);
-          for (let k = 0; k < r.count; k++) {
-            const slot = (seq + k) & mask;
-            const src = slotSrc[slot] as number;
-            let list = acked.get(src);
-            if (list === undefined) acked.set(src, (list = new AckList()));
-            list.push(slotRequest[slot] as number, r.first + k);
-          }
+          const c = r.tag as Chunk;
+          let list = acked.get(c.src);
+          if (list === undefined) acked.set(c.src, (list = new AckList()));
+          for (let k = 0; k < r.count; k++) list.push(c.requests[r.tagOffset + k] as number, r.first + k);
         }
       },
       onOtherFrame(kind, src, bytes, offset, length) {

@@ -14,6 +14,9 @@ import { batchesOf, packedOffsetOf, packRun, RUN_ITEM_HEAD_BYTES, type ValueRun 
 
 interface PendingRun {
   readonly run: ValueRun;
+  /** What the caller of proposeRun tagged the values with, handed back with the ack. */
+  readonly tag: unknown;
+  readonly tagOffset: number;
   /** Proposal order among this proposer's runs (ids may wrap; this does not within a life). */
   readonly order: number;
   /** Tick of the last send; -1 while waiting to be sent. */
@@ -95,9 +98,10 @@ export class Proposer implements Role<Message, AckedRun> {
    * the layout), within one submit: at most `batchValuesMax` values and `submitBytesMax` bytes.
    * Returns the first id (the others follow it), or null when they do not fit the in-flight limit.
    * A caller that has values packed already, such as the runtime's proposer actor, saves a copy
-   * and an object per value this way.
+   * and an object per value this way. `tag` comes back with the acknowledgement (AckedRun), with
+   * the offset of each acknowledged run among these values: who asked for them, say.
    */
-  proposeRun(packed: Uint8Array, count: number): ValueId | null {
+  proposeRun(packed: Uint8Array, count: number, tag?: unknown): ValueId | null {
     const bytes = packed.length - RUN_ITEM_HEAD_BYTES * count;
     if (count < 1 || count > this.opts.batchValuesMax || bytes > this.opts.submitBytesMax) {
       throw new RingcastError(ErrorCode.VALUE_TOO_LARGE, `run of ${count} values and ${bytes} bytes exceeds batchValuesMax (${this.opts.batchValuesMax}) or submitBytesMax (${this.opts.submitBytesMax})`);
@@ -108,11 +112,11 @@ export class Proposer implements Role<Message, AckedRun> {
     const first = valueId(this.id, seq);
     // A run stays within one epoch: cut it where the next one starts.
     const left = EPOCH_SEQS - (seq % EPOCH_SEQS);
-    if (count <= left) this.enqueue({ first, count, packed });
+    if (count <= left) this.enqueue({ first, count, packed }, tag, 0);
     else {
       const cut = packedOffsetOf(packed, left);
-      this.enqueue({ first, count: left, packed: packed.subarray(0, cut) });
-      this.enqueue({ first: valueId(this.id, (seq + left) % (SEQ_MAX + 1)), count: count - left, packed: packed.subarray(cut) });
+      this.enqueue({ first, count: left, packed: packed.subarray(0, cut) }, tag, 0);
+      this.enqueue({ first: valueId(this.id, (seq + left) % (SEQ_MAX + 1)), count: count - left, packed: packed.subarray(cut) }, tag, left);
     }
     this.nextSeq = (seq + count) % (SEQ_MAX + 1);
     this.inFlight += count;
@@ -221,8 +225,8 @@ export class Proposer implements Role<Message, AckedRun> {
     this.openBytes = 0;
   }
 
-  private enqueue(run: ValueRun): void {
-    const p: PendingRun = { run, order: this.nextOrder++, sentAt: -1, firstSentAt: -1 };
+  private enqueue(run: ValueRun, tag: unknown = undefined, tagOffset = 0): void {
+    const p: PendingRun = { run, tag, tagOffset, order: this.nextOrder++, sentAt: -1, firstSentAt: -1 };
     this.pending.set(run.first, p);
     this.unsent.push(p);
   }
@@ -239,7 +243,7 @@ export class Proposer implements Role<Message, AckedRun> {
       if (p.firstSentAt >= 0) this.ackTicksSmoothed += (this.now - p.firstSentAt - this.ackTicksSmoothed) / 8;
       this.inFlight -= p.run.count;
       this.stats.valuesAcked += p.run.count;
-      this.out.deliver({ first, count: p.run.count });
+      this.out.deliver({ first, count: p.run.count, tag: p.tag, tagOffset: p.tagOffset });
     }
   }
 }

@@ -54,6 +54,10 @@ export function expandDelivered(d: DeliveredRuns): DeliveredInstance {
 export interface AckedRun {
   readonly first: ValueId;
   readonly count: number;
+  /** The tag given to proposeRun (undefined for values proposed one by one). */
+  readonly tag: unknown;
+  /** Where this run's first value is among the values proposed under `tag` (a run cut at an epoch). */
+  readonly tagOffset: number;
 }
 
 /** The common contract of the four roles. */

@@ -116,7 +116,7 @@ describe('proposer batching', () => {
     expect(p.valuesInFlight).toBe(8);
     p.ready();
     // batchValuesMax is 4: two runs of four.
-    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([{ first: vid(P30, 0), count: 4 }]);
+    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([{ first: vid(P30, 0), count: 4, tag: undefined, tagOffset: 0 }]);
     for (let k = 8; k < 12; k++) expect(p.propose(bytes(1))).toBe(vid(P30, k));
     expect(p.propose(bytes(1))).toBeNull();
   });
@@ -150,6 +150,18 @@ describe('proposer packed runs', () => {
     expect(runsValues(runs).map((v) => v.bytes.length)).toEqual([1, 2, 3]);
   });
 
+  it('hands each acked run back with the tag its values were proposed under, and their offset in it', () => {
+    const p = proposer(2 ** 24 - 1);
+    const tag = { asker: 7 };
+    expect(p.proposeRun(packed(1, 2, 3), 3, tag)).toBe(vid(P30, 2 ** 24 - 1));
+    p.ready();
+    // The second part is acked first: each part names its own values.
+    const late = stepAll(p, ack(C10, vid(P30, 2 ** 24))).delivered;
+    const early = stepAll(p, ack(C10, vid(P30, 2 ** 24 - 1))).delivered;
+    expect(late).toEqual([{ first: vid(P30, 2 ** 24), count: 2, tag, tagOffset: 1 }]);
+    expect(early).toEqual([{ first: vid(P30, 2 ** 24 - 1), count: 1, tag, tagOffset: 0 }]);
+  });
+
   it('returns null past proposerValuesInFlightMax, and refuses a run beyond one submit with a typed error', () => {
     const p = proposer();
     expect(p.proposeRun(packed(1, 1, 1, 1), 4)).toBe(vid(P30, 0));
@@ -172,7 +184,7 @@ describe('proposer retries', () => {
     p.ready();
     const early = tickCollect(p, 3);
     // An ack for value 0 keeps C10 the leader; value 1 (a run of its own) stays unacked.
-    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([{ first: at(values, 0).id, count: 1 }]);
+    expect(stepAll(p, ack(C10, at(values, 0).id)).delivered).toEqual([{ first: at(values, 0).id, count: 1, tag: undefined, tagOffset: 0 }]);
     const rs = tickCollect(p, 2);
     expect([...early, at(rs, 0)].flatMap(routes)).toEqual([]);
     expect(at(rs, 1).messages).toEqual([to(C10, submit(P30, at(values, 1)))]);
@@ -240,7 +252,7 @@ describe('proposer acks', () => {
     const ids = proposeAll(p, [1, 1]).map((v) => v.id);
     p.ready();
     // The two values went as one run, acknowledged by its first id.
-    expect(stepAll(p, ack(C11, at(ids, 0)))).toEqual({ persist: null, messages: [], delivered: [{ first: at(ids, 0), count: 2 }] });
+    expect(stepAll(p, ack(C11, at(ids, 0)))).toEqual({ persist: null, messages: [], delivered: [{ first: at(ids, 0), count: 2, tag: undefined, tagOffset: 0 }] });
     expect(p.leader).toBe(C11);
     expect(stepAll(p, ack(C11, at(ids, 0)))).toEqual(EMPTY_READY);
     expect(p.valuesInFlight).toBe(0);

@@ -42,6 +42,21 @@ describe('a single ring on worker threads', () => {
     expect(load.deliveredSeqs(load.deliveries[0] ?? []).size).toBe(100_000);
   }, 120_000);
 
+  it('settles every proposal with its own value when more are offered than the proposer keeps in flight', async () => {
+    // A window of 8,192 against 1,024 values in flight: the proposer admits waiting values in the
+    // same turn as it acknowledges others (it once told the API the request ids of the admitted
+    // values for the acknowledged ones: early answers, and promises that never settled).
+    node = quiet(await startNode({ rings: [{ id: 1, protocol: { proposerValuesInFlightMax: 1024 } }], placement: { mode: 'shared' } }));
+    const load = new LoadCheck(node, 1);
+    await load.run(60_000, 8192);
+    await load.waitDelivered(30_000);
+    expect(load.failed).toBe(0);
+    expect(load.outstandingNow).toBe(0);
+    expect(load.acked.size).toBe(60_000);
+    expect(load.ackedBeforeDelivery).toBe(0);
+    expect(load.problems()).toEqual([]);
+  }, 120_000);
+
   it("restarts an acceptor whose thread is terminated under load; nothing acked is lost, duplicated or reordered", async () => {
     node = quiet(await startNode({ rings: [{ id: 1, learners: 2, protocol: LITTLE_RETENTION }], placement: { mode: 'dedicated', spin: false }, runPool: POISONED_POOL }));
     const events: SupervisorEvent[] = [];
