@@ -4,14 +4,14 @@
  * /proc/<pid>/task/<tid>/stat. For where the time goes, and for comparing placements side by side.
  *
  *   npx tsx bench/multi-process-steady.ts [--mode multicast|ring] [--bytes 1024]
- *       [--gateway own-thread|actor-thread] [--seconds 5] [--threads]
+ *       [--gateway own-thread|actor-thread] [--seconds 5] [--threads] [--window W]
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Deployment } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
-  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' } },
+  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' } },
 });
 const mode = args.mode ?? 'multicast';
 if (mode !== 'multicast' && mode !== 'ring') throw new Error(`--mode: multicast or ring, not ${mode}`);
@@ -52,7 +52,7 @@ function threadTicks(): Map<string, number> {
 try {
   for (const n of ['a1', 'a2', 'a3']) d.start(n, ['--quiet']);
   d.start('l', ['--quiet', '--record', d.record]);
-  const p = d.start('p', ['--load', '100000000', '--value-bytes', String(bytes)]);
+  const p = d.start('p', ['--load', '100000000', '--value-bytes', String(bytes), ...(args.window === undefined ? [] : ['--window', args.window])]);
   await p.waitFor(/^load: \d+ values of/, 60_000);
   const acked = (): number => Number(/load: (\d+)\/\d+ acked/.exec(p.lines.filter((l) => l.includes(' acked')).pop() ?? '')?.[1] ?? 0);
   await new Promise((r) => setTimeout(r, 4000)); // past the JIT's warm-up

@@ -10,7 +10,7 @@ import { loadDeployment } from '../config/load-deployment.ts';
 import { ControlServer } from '../control/control-server.ts';
 import { NodeStatusCollector } from '../control/node-status.ts';
 import type { RingcastNode } from '../node/node.ts';
-import { DeliveryRecorder, LOAD_VALUE_BYTES_MIN, LOAD_WINDOW_MAX, LoadGenerator } from './load-and-record.ts';
+import { DeliveryRecorder, LOAD_VALUE_BYTES_MIN, LOAD_WINDOW_DEFAULT, LOAD_WINDOW_MAX, LoadGenerator } from './load-and-record.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -30,8 +30,8 @@ options:
   --node NAME        the node of the config this process runs (required)
   --load N           propose N values through this node's first proposer, print progress and
                      "load: N acked" when all are decided, then keep running
-  --rate R           with --load: R values per second (default: as fast as ${LOAD_WINDOW_MAX} outstanding
-                     proposals allow)
+  --rate R           with --load: R values per second (default: as fast as the window allows)
+  --window W         with --load: at most W proposals outstanding, 1 to ${LOAD_WINDOW_MAX} (default ${LOAD_WINDOW_DEFAULT})
   --value-bytes B    with --load: bytes per value, ${LOAD_VALUE_BYTES_MIN} to ${VALUE_BYTES_MAX} (default ${VALUE_BYTES_DEFAULT}); bytes 0-3 are
                      the value's sequence number, 4-7 this node's id (u32 little-endian)
   --record FILE      append every instance this node's learners deliver to FILE, one JSON line
@@ -75,7 +75,7 @@ export function integerFlag(flag: string, raw: string | undefined, min: number, 
 interface StartArgs {
   readonly configPath: string;
   readonly node: string;
-  readonly load: { readonly count: number; readonly ratePerSecond: number | null; readonly valueBytes: number } | null;
+  readonly load: { readonly count: number; readonly ratePerSecond: number | null; readonly valueBytes: number; readonly window: number } | null;
   readonly record: string | null;
   readonly quiet: boolean;
 }
@@ -85,6 +85,7 @@ const START_OPTIONS = {
   load: { type: 'string' },
   rate: { type: 'string' },
   'value-bytes': { type: 'string' },
+  window: { type: 'string' },
   record: { type: 'string' },
   quiet: { type: 'boolean' },
   help: { type: 'boolean', short: 'h' },
@@ -101,11 +102,13 @@ function parseStartArgs(args: readonly string[]): StartArgs | null {
   const rate = values.rate === undefined ? undefined : Number(values.rate);
   if (rate !== undefined && !(rate > 0 && rate <= 10_000_000)) throw new UsageError(`--rate must be a number of values per second above 0, got '${values.rate}'`);
   const valueBytes = integerFlag('value-bytes', values['value-bytes'], LOAD_VALUE_BYTES_MIN, VALUE_BYTES_MAX);
-  if (count === undefined && (rate !== undefined || valueBytes !== undefined)) throw new UsageError(`--${rate !== undefined ? 'rate' : 'value-bytes'} needs --load N`);
+  const window = integerFlag('window', values.window, 1, LOAD_WINDOW_MAX);
+  const needsLoad = rate !== undefined ? 'rate' : valueBytes !== undefined ? 'value-bytes' : window !== undefined ? 'window' : null;
+  if (count === undefined && needsLoad !== null) throw new UsageError(`--${needsLoad} needs --load N`);
   return {
     configPath,
     node: values.node,
-    load: count === undefined ? null : { count, ratePerSecond: rate ?? null, valueBytes: valueBytes ?? VALUE_BYTES_DEFAULT },
+    load: count === undefined ? null : { count, ratePerSecond: rate ?? null, valueBytes: valueBytes ?? VALUE_BYTES_DEFAULT, window: window ?? LOAD_WINDOW_DEFAULT },
     record: values.record ?? null,
     quiet: values.quiet === true,
   };
@@ -255,7 +258,7 @@ class NodeRun {
       this.deps.stderr(`ringcast start: node ${this.me.name} hosts no proposer; --load ignored`);
       return;
     }
-    const pace = options.ratePerSecond === null ? `as fast as ${LOAD_WINDOW_MAX} outstanding allow` : `${options.ratePerSecond} values/s`;
+    const pace = options.ratePerSecond === null ? `as fast as ${options.window} outstanding allow` : `${options.ratePerSecond} values/s (at most ${options.window} outstanding)`;
     this.say(`load: ${options.count} values of ${options.valueBytes} bytes through proposer ${proposer.id} (ring ${proposer.ring}), ${pace}`);
     const load = new LoadGenerator(node.proposer(proposer.ring, proposer.index), { ...options, nodeId: this.me.id }, (line) => (line.endsWith(' acked') ? this.deps.stdout(line) : this.say(line)));
     this.load = load;

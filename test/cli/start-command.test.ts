@@ -113,6 +113,8 @@ describe('ringcast start (stub node)', () => {
     ['a bad --load', ['--node', 'a1', '--load', '0'], /--load must be an integer from 1/],
     ['a bad --value-bytes', ['--node', 'a1', '--load', '5', '--value-bytes', '4'], /--value-bytes must be an integer from 8/],
     ['a bad --rate', ['--node', 'a1', '--load', '5', '--rate', 'fast'], /--rate must be a number/],
+    ['--window without --load', ['--node', 'a1', '--window', '10'], /--window needs --load N/],
+    ['a bad --window', ['--node', 'a1', '--load', '5', '--window', '0'], /--window must be an integer from 1/],
     ['an unknown flag', ['--node', 'a1', '--verbose'], /unknown option '--verbose'/],
     ['two configs', ['--node', 'a1', 'other.yaml'], /unexpected argument 'other\.yaml'/],
   ])('refuses %s with 2, naming the flag', async (_what, args, message) => {
