@@ -14,11 +14,15 @@ import type { DeliveredInstance } from '../../src/protocol/ready.ts';
 export const LOAD_VALUE_BYTES_MIN = 8;
 /**
  * Proposals outstanding at a time by default: the window that bounds the load when no rate is
- * given. With five processes on loopback a value takes ~25 ms from propose to ack under load, so
- * 1,024 outstanding capped the load near 41,000 values/s while the CPUs were a fifth idle;
- * 8,192 let the same deployments reach 59,000-82,000 (README, benchmarks).
+ * given, 8 MiB of values between 512 and 8,192 of them. With five processes on loopback a 1 KB
+ * value takes ~25 ms from propose to ack under load, so 1,024 outstanding capped the load near
+ * 41,000 values/s while the CPUs were a fifth idle; 8,192 let the same deployments reach
+ * 59,000-82,000 (README, benchmarks). Larger values need fewer: 8,192 values of 8 KB in flight
+ * overflowed the sockets' buffers.
  */
-export const LOAD_WINDOW_DEFAULT = 8192;
+export function defaultLoadWindow(valueBytes: number): number {
+  return Math.max(512, Math.min(8192, Math.round((8 * 1024 * 1024) / valueBytes)));
+}
 export const LOAD_WINDOW_MAX = 65_536;
 /** A refused proposal (back-pressure, proposer restarting) is proposed again after this long. */
 const LOAD_RETRY_DELAY_MS = 100;

@@ -10,7 +10,7 @@ import { loadDeployment } from '../config/load-deployment.ts';
 import { ControlServer } from '../control/control-server.ts';
 import { NodeStatusCollector } from '../control/node-status.ts';
 import type { RingcastNode } from '../node/node.ts';
-import { DeliveryRecorder, LOAD_VALUE_BYTES_MIN, LOAD_WINDOW_DEFAULT, LOAD_WINDOW_MAX, LoadGenerator } from './load-and-record.ts';
+import { defaultLoadWindow, DeliveryRecorder, LOAD_VALUE_BYTES_MIN, LOAD_WINDOW_MAX, LoadGenerator } from './load-and-record.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -31,7 +31,8 @@ options:
   --load N           propose N values through this node's first proposer, print progress and
                      "load: N acked" when all are decided, then keep running
   --rate R           with --load: R values per second (default: as fast as the window allows)
-  --window W         with --load: at most W proposals outstanding, 1 to ${LOAD_WINDOW_MAX} (default ${LOAD_WINDOW_DEFAULT})
+  --window W         with --load: at most W proposals outstanding, 1 to ${LOAD_WINDOW_MAX} (default: 8 MiB of
+                     values, 512 to 8192 of them)
   --value-bytes B    with --load: bytes per value, ${LOAD_VALUE_BYTES_MIN} to ${VALUE_BYTES_MAX} (default ${VALUE_BYTES_DEFAULT}); bytes 0-3 are
                      the value's sequence number, 4-7 this node's id (u32 little-endian)
   --record FILE      append every instance this node's learners deliver to FILE, one JSON line
@@ -108,7 +109,7 @@ function parseStartArgs(args: readonly string[]): StartArgs | null {
   return {
     configPath,
     node: values.node,
-    load: count === undefined ? null : { count, ratePerSecond: rate ?? null, valueBytes: valueBytes ?? VALUE_BYTES_DEFAULT, window: window ?? LOAD_WINDOW_DEFAULT },
+    load: count === undefined ? null : { count, ratePerSecond: rate ?? null, valueBytes: valueBytes ?? VALUE_BYTES_DEFAULT, window: window ?? defaultLoadWindow(valueBytes ?? VALUE_BYTES_DEFAULT) },
     record: values.record ?? null,
     quiet: values.quiet === true,
   };

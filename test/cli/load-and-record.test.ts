@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RingcastError } from '../../src/errors.ts';
 import { instance, nodeId, ringId, valueId } from '../../src/protocol/ids.ts';
-import { DeliveryRecorder, LOAD_WINDOW_DEFAULT, LoadGenerator, RECORD_FLUSH_MS, loadValue, loadValueTag } from '../../runtime/cli/load-and-record.ts';
+import { DeliveryRecorder, defaultLoadWindow, LoadGenerator, RECORD_FLUSH_MS, loadValue, loadValueTag } from '../../runtime/cli/load-and-record.ts';
 
 describe('load values', () => {
   it('carry their sequence number and node id, little-endian, padded to the size asked', () => {
@@ -19,6 +19,10 @@ describe('load values', () => {
 });
 
 describe('LoadGenerator', () => {
+  it('keeps 8 MiB of values outstanding by default, 512 to 8,192 of them', () => {
+    expect([64, 1024, 8192, 65_000].map(defaultLoadWindow)).toEqual([8192, 8192, 1024, 512]);
+  });
+
   it('never has more than its window of proposals outstanding', async () => {
     let outstanding = 0;
     let most = 0;
@@ -44,7 +48,7 @@ describe('LoadGenerator', () => {
   it('paces proposals at --rate', async () => {
     const times: number[] = [];
     const start = performance.now();
-    const load = new LoadGenerator({ propose: async () => void times.push(performance.now() - start) }, { count: 30, ratePerSecond: 200, valueBytes: 8, window: LOAD_WINDOW_DEFAULT, nodeId: 1 }, () => undefined);
+    const load = new LoadGenerator({ propose: async () => void times.push(performance.now() - start) }, { count: 30, ratePerSecond: 200, valueBytes: 8, window: 8192, nodeId: 1 }, () => undefined);
     expect(await load.finished).toBe('done');
     // 30 values at 200/s: the last leaves about 145 ms after the first.
     expect(times.at(-1)).toBeGreaterThan(120);
@@ -52,9 +56,9 @@ describe('LoadGenerator', () => {
   });
 
   it('ends with the error when a proposal fails for good, and stop() ends it early', async () => {
-    const failing = new LoadGenerator({ propose: () => Promise.reject(new RingcastError(ErrorCode.CLOSED, 'node closed')) }, { count: 5, ratePerSecond: null, valueBytes: 8, window: LOAD_WINDOW_DEFAULT, nodeId: 1 }, () => undefined);
+    const failing = new LoadGenerator({ propose: () => Promise.reject(new RingcastError(ErrorCode.CLOSED, 'node closed')) }, { count: 5, ratePerSecond: null, valueBytes: 8, window: 8192, nodeId: 1 }, () => undefined);
     expect(await failing.finished).toMatchObject({ message: 'node closed' });
-    const slow = new LoadGenerator({ propose: () => new Promise(() => undefined) }, { count: 5, ratePerSecond: null, valueBytes: 8, window: LOAD_WINDOW_DEFAULT, nodeId: 1 }, () => undefined);
+    const slow = new LoadGenerator({ propose: () => new Promise(() => undefined) }, { count: 5, ratePerSecond: null, valueBytes: 8, window: 8192, nodeId: 1 }, () => undefined);
     slow.stop();
     expect(await slow.finished).toBe('stopped');
     expect(slow.stats()).toMatchObject({ count: 5, proposed: 5, acked: 0, outstanding: 5 });
