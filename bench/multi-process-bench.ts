@@ -18,7 +18,11 @@ import { Deployment } from '../test/deployment/processes.ts';
 const { values: args } = parseArgs({ options: { values: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' } } });
 const GATEWAYS = args.gateway === undefined ? [undefined] : args.gateway === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
 for (const g of GATEWAYS) if (g !== undefined && g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread, actor-thread or both, not ${g}`);
-const COUNT = Number(args.values ?? (args.quick === true ? 20_000 : 100_000));
+/**
+ * Values per case: at 1 KB 400,000 (100,000 took 2-3 s, most of it with the proposer's process
+ * still cold from its start), at 8 KB 100,000.
+ */
+const countFor = (bytes: number): number => Number(args.values ?? (args.quick === true ? 20_000 : bytes > 4096 ? 100_000 : 400_000));
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
@@ -56,6 +60,7 @@ async function measure(mode: (typeof MODES)[number], bytes: number, basePort: nu
     await warm.waitFor(/load: 2000 acked/, 60_000);
     warm.kill('SIGTERM');
     await warm.exit(5000);
+    const COUNT = countFor(bytes);
     const p = d.start('p', ['--load', String(COUNT), '--value-bytes', String(bytes)]);
     // The clock starts when the proposer's node is up and the load begins.
     await p.waitFor(/^load: \d+ values of/, 60_000);
@@ -85,7 +90,7 @@ for (const gateway of GATEWAYS) {
 const header = ['dissemination', 'gateway', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-console.log(`ring of 5 processes on loopback, ${COUNT} values per case, load average ${loadavg()[0]!.toFixed(2)} at the end`);
+console.log(`ring of 5 processes on loopback, ${countFor(1024).toLocaleString("en-US")} values per case at 1 KB, ${countFor(8192).toLocaleString("en-US")} at 8 KB, load average ${loadavg()[0]!.toFixed(2)} at the end`);
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
