@@ -11,9 +11,16 @@
  * it to the background fsync like any append (a process crash loses nothing the OS has: an fsync
  * of tens of MB on the acceptor's thread stalled it for seconds when three acceptors shared a
  * disk).
+ *
+ * Format 2, little-endian: an 8-byte header ("RCLG", u8 version 2, three zero bytes), then one
+ * chunk per append: u32 payload length | u32 CRC-32 of the payload | payload, the records as
+ * unchecked codec frames back to back. One checksum per append, computed natively (`zlib.crc32`,
+ * 5.5 GB/s here), replaced a CRC-32C per record in JavaScript (format 1, 2.2 GB/s), which took a
+ * fifth of a coordinator-and-acceptor process's actor thread under load across processes.
  */
-import { closeSync, existsSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
+import { closeSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { crc32 } from 'node:zlib';
 import { decode, encodedSize, encodeInto } from '../../src/codec/index.ts';
 import { AssertionError } from '../../src/errors.ts';
 import type { AcceptorState } from '../../src/protocol/acceptor.ts';
@@ -23,6 +30,12 @@ import type { AcceptedEntry, DecisionEntry, Message } from '../../src/protocol/m
 export type FileSyncMode = 'sync' | 'async';
 
 const HEAD = { ring: 0 as RingId, from: 0 as NodeId };
+
+/** "RCLG", the format version, three zero bytes. */
+export const LOG_HEADER = Uint8Array.of(0x52, 0x43, 0x4c, 0x47, 2, 0, 0, 0);
+/** Before each chunk's payload: its length and its CRC-32. */
+const CHUNK_HEAD_BYTES = 8;
+const UNCHECKED = { checksum: false } as const;
 
 export class FileVoteStore {
   private fd: number;
@@ -40,31 +53,47 @@ export class FileVoteStore {
   ) {
     mkdirSync(dirname(path), { recursive: true });
     this.fd = openSync(path, 'a');
-    this.bytes = existsSync(path) ? readFileSync(path).length : 0;
+    this.bytes = readFileSync(path).length;
+    if (this.bytes === 0) {
+      writeSync(this.fd, LOG_HEADER);
+      this.bytes = LOG_HEADER.length;
+    }
   }
 
-  /** What the log holds: the last promise, the last vote per instance, the decisions. A torn last record (the process died mid-write) is ignored. */
+  /**
+   * What the log holds: the last promise, the last vote per instance, the decisions. A torn last
+   * chunk (the process died mid-write; it was never acted on, since votes are saved before they
+   * are sent) is cut off; anything else that does not check is refused.
+   */
   load(): AcceptorState {
     const file = readFileSync(this.path);
     const buf = new Uint8Array(file.buffer, file.byteOffset, file.length);
+    if (buf.length < LOG_HEADER.length || LOG_HEADER.some((b, k) => buf[k] !== b)) {
+      throw new AssertionError(`acceptor log ${this.path} is not a format-2 acceptor log (an older ringcast wrote format 1): move it away to start this acceptor without its votes`);
+    }
     let promised = 0 as Ballot;
     const accepted = new Map<number, AcceptedEntry>();
     const decided = new Map<number, DecisionEntry>();
-    let o = 0;
-    while (o < buf.length) {
-      const r = decode(buf, o, buf.length - o);
-      if (!r.ok) {
-        if (r.error !== 'truncated') throw new AssertionError(`acceptor log ${this.path} corrupt at byte ${o}: ${r.error}`);
-        // The process died mid-write: that record was never acted on (persist before send). Cut it.
+    const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    for (let o = LOG_HEADER.length; o < buf.length; ) {
+      const end = o + CHUNK_HEAD_BYTES + (o + CHUNK_HEAD_BYTES <= buf.length ? view.getUint32(o, true) : 0);
+      const torn = o + CHUNK_HEAD_BYTES > buf.length || end > buf.length;
+      if (torn || crc32(buf.subarray(o + CHUNK_HEAD_BYTES, end)) !== view.getUint32(o + 4, true)) {
+        if (!torn && end < buf.length) throw new AssertionError(`acceptor log ${this.path} corrupt: the chunk at byte ${o} does not match its checksum`);
         truncateSync(this.path, o);
         this.bytes = o;
         break;
       }
-      const m = r.msg;
-      if (m.type === 'heartbeat') promised = m.ballot;
-      else if (m.type === 'deliver') for (const e of m.entries) accepted.set(e.instance, e);
-      else if (m.type === 'decision') for (const d of m.entries) decided.set(d.instance, d);
-      o += r.size;
+      for (let r = o + CHUNK_HEAD_BYTES; r < end; ) {
+        const d = decode(buf, r, end - r);
+        if (!d.ok) throw new AssertionError(`acceptor log ${this.path} corrupt at byte ${r}: ${d.error}`);
+        const m = d.msg;
+        if (m.type === 'heartbeat') promised = m.ballot;
+        else if (m.type === 'deliver') for (const e of m.entries) accepted.set(e.instance, e);
+        else if (m.type === 'decision') for (const x of m.entries) decided.set(x.instance, x);
+        r += d.size;
+      }
+      o = end;
     }
     return { promised, accepted: [...accepted.values()], decided: [...decided.values()] };
   }
@@ -103,8 +132,9 @@ export class FileVoteStore {
   private compact(state: AcceptorState): void {
     const tmp = `${this.path}.compact`;
     const fd = openSync(tmp, 'w');
+    writeSync(fd, LOG_HEADER);
     const msgs = [{ type: 'heartbeat', ...HEAD, ballot: state.promised, decidedUpTo: 0 }, ...records(state.accepted, state.decided ?? [])] as Message[];
-    const n = this.writeAll(fd, msgs);
+    const n = LOG_HEADER.length + this.writeChunk(fd, msgs);
     if (this.mode === 'sync') fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, this.path);
@@ -114,15 +144,16 @@ export class FileVoteStore {
     if (this.mode === 'async') this.dirty = true;
   }
 
-  /** Appends records with one write call: they are encoded back to back into the scratch buffer. */
+  /** Appends records as one chunk, with one write call. */
   private write(msgs: Iterable<Message>): void {
-    this.bytes += this.writeAll(this.fd, msgs);
+    this.bytes += this.writeChunk(this.fd, msgs);
     if (this.mode === 'sync') fsyncSync(this.fd);
     else this.dirty = true;
   }
 
-  private writeAll(fd: number, msgs: Iterable<Message>): number {
-    let used = 0;
+  /** Encodes the records back to back behind a chunk head in the scratch buffer and writes them; returns the bytes written. */
+  private writeChunk(fd: number, msgs: Iterable<Message>): number {
+    let used = CHUNK_HEAD_BYTES;
     for (const m of msgs) {
       const size = encodedSize(m);
       if (used + size > this.scratch.length) {
@@ -130,12 +161,15 @@ export class FileVoteStore {
         grown.set(this.scratch.subarray(0, used));
         this.scratch = grown;
       }
-      used += encodeInto(m, this.scratch, used);
+      used += encodeInto(m, this.scratch, used, UNCHECKED);
     }
-    if (used > 0) writeSync(fd, this.scratch, 0, used);
+    if (used === CHUNK_HEAD_BYTES) return 0;
+    const view = new DataView(this.scratch.buffer, this.scratch.byteOffset, CHUNK_HEAD_BYTES);
+    view.setUint32(0, used - CHUNK_HEAD_BYTES, true);
+    view.setUint32(4, crc32(this.scratch.subarray(CHUNK_HEAD_BYTES, used)), true);
+    writeSync(fd, this.scratch, 0, used);
     return used;
   }
-
 }
 
 function* records(accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[]): Generator<Message> {

@@ -1,5 +1,5 @@
 /** The acceptor's two storages: what is appended comes back after a restart, through compaction. */
-import { appendFileSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -150,18 +150,48 @@ describe('FileVoteStore (async and sync storage)', () => {
     store.close();
   });
 
-  it('cuts a record torn by a crash mid-write, and appends after it', () => {
+  it('cuts a chunk torn by a crash mid-write, and appends after it', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
     const store = new FileVoteStore(path, 'async', 1 << 20);
     const want = fill(store);
     store.close();
     const whole = readFileSync(path).length;
-    appendFileSync(path, Buffer.from([0x52, 0x01, 0x09, 0x00, 0xff, 0x00, 0x00, 0x00]));
+    // A chunk head that announces 255 bytes, and only 4 of them.
+    appendFileSync(path, Buffer.from([0xff, 0x00, 0x00, 0x00, 0x12, 0x34, 0x56, 0x78, 1, 2, 3, 4]));
     const reopened = new FileVoteStore(path, 'async', 1 << 20);
     expectState(reopened.load(), want);
     expect(readFileSync(path).length).toBe(whole);
     reopened.append([vote(300, 5)], [], () => ({ promised: 7 as Ballot, accepted: [], decided: [] }));
     reopened.close();
     expect(new FileVoteStore(path, 'async', 1 << 20).load().accepted.some((e) => e.instance === 300)).toBe(true);
+  });
+
+  it('cuts a last chunk whose bytes do not match its checksum, and refuses such a chunk anywhere else', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
+    const store = new FileVoteStore(path, 'async', 1 << 20);
+    store.savePromise(7 as Ballot);
+    store.append([vote(1, 7)], [], () => ({ promised: 7 as Ballot, accepted: [], decided: [] }));
+    const firstChunksEnd = readFileSync(path).length;
+    store.append([vote(2, 7)], [], () => ({ promised: 7 as Ballot, accepted: [], decided: [] }));
+    store.close();
+    const good = readFileSync(path);
+    // The last chunk's last byte flipped: a write the crash left half done.
+    const tornTail = Buffer.from(good);
+    tornTail.writeUInt8(tornTail.readUInt8(tornTail.length - 1) ^ 0xff, tornTail.length - 1);
+    writeFileSync(path, tornTail);
+    expect(new FileVoteStore(path, 'async', 1 << 20).load().accepted.map((e) => e.instance)).toEqual([1]);
+    expect(readFileSync(path).length).toBe(firstChunksEnd);
+    // A byte flipped in the middle chunk, with a whole chunk after it: corruption, not a crash.
+    const corrupt = Buffer.from(good);
+    corrupt.writeUInt8(corrupt.readUInt8(firstChunksEnd - 1) ^ 0xff, firstChunksEnd - 1);
+    writeFileSync(path, corrupt);
+    expect(() => new FileVoteStore(path, 'async', 1 << 20).load()).toThrow(/corrupt: the chunk at byte \d+ does not match its checksum/);
+  });
+
+  it('refuses a log of another format, saying what to do', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
+    // A format-1 log began with a codec frame: magic 0x52, version 2.
+    writeFileSync(path, Buffer.from([0x52, 0x02, 0x0b, 0x00, 0x10, 0x00, 0x00, 0x00]));
+    expect(() => new FileVoteStore(path, 'async', 1 << 20).load()).toThrow(/not a format-2 acceptor log .* move it away/);
   });
 });
