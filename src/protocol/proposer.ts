@@ -234,6 +234,7 @@ export class Proposer implements Role<Message, AckedRun> {
   private onAck(m: Ack): void {
     const leaderIndex = this.spec.coordinators.indexOf(m.from);
     if (leaderIndex < 0) return this.drops.drop('ack-unknown-coordinator');
+    const changed = leaderIndex !== this.leaderIndex % this.spec.coordinators.length;
     this.leaderIndex = leaderIndex;
     this.lastAckAt = this.now;
     for (const first of m.firsts) {
@@ -245,5 +246,8 @@ export class Proposer implements Role<Message, AckedRun> {
       this.stats.valuesAcked += p.run.count;
       this.out.deliver({ first, count: p.run.count, tag: p.tag, tagOffset: p.tagOffset });
     }
+    // The acking coordinator leads now: runs sent to another candidate (maybe dead) go to it at
+    // once, oldest first, before any newer run (on their retry timers they came after newer runs).
+    if (changed) this.resendAllInOrder();
   }
 }

@@ -230,6 +230,23 @@ describe('proposer retries', () => {
     expect(p.stats.leaderRotations).toBe(1);
   });
 
+  it('sends the runs that went to another candidate to the coordinator that acks, at once and before newer ones', () => {
+    const p = proposer();
+    const [v0] = proposeAll(p, [1]);
+    expect(routes(p.ready())).toEqual([`submit->${C10}`]);
+    // No ack for 5 ticks: C11 is tried, and value 1 goes there too.
+    expect(routes(tickCollect(p, 5).at(-1) as Ready<AckedRun>)).toEqual([`submit->${C11}`]);
+    proposeAll(p, [1]);
+    expect(routes(p.ready())).toEqual([`submit->${C11}`]);
+    // C10 was alive after all (C11 may be dead): its ack makes it the leader again. Value 1 must
+    // reach it before value 2, or value 2 is decided first while value 1 waits for its retry.
+    const afterAck = stepAll(p, ack(C10, at([v0], 0).id));
+    expect(routes(afterAck)).toEqual([`submit->${C10}`]);
+    expect(submittedIds(afterAck.messages)).toEqual([[vid(P30, 1)]]);
+    proposeAll(p, [1]);
+    expect(submittedIds(p.ready().messages)).toEqual([[vid(P30, 2)]]);
+  });
+
   it('rotates through the coordinator candidates while no ack comes', () => {
     const p = proposer();
     proposeAll(p, [1]);
