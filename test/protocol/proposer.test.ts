@@ -232,7 +232,7 @@ describe('proposer retries', () => {
 
   it('sends the runs that went to another candidate to the coordinator that acks, at once and before newer ones', () => {
     const p = proposer();
-    const [v0] = proposeAll(p, [1]);
+    const v0 = at(proposeAll(p, [1]), 0);
     expect(routes(p.ready())).toEqual([`submit->${C10}`]);
     // No ack for 5 ticks: C11 is tried, and value 1 goes there too.
     expect(routes(tickCollect(p, 5).at(-1) as Ready<AckedRun>)).toEqual([`submit->${C11}`]);
@@ -240,7 +240,7 @@ describe('proposer retries', () => {
     expect(routes(p.ready())).toEqual([`submit->${C11}`]);
     // C10 was alive after all (C11 may be dead): its ack makes it the leader again. Value 1 must
     // reach it before value 2, or value 2 is decided first while value 1 waits for its retry.
-    const afterAck = stepAll(p, ack(C10, at([v0], 0).id));
+    const afterAck = stepAll(p, ack(C10, v0.id));
     expect(routes(afterAck)).toEqual([`submit->${C10}`]);
     expect(submittedIds(afterAck.messages)).toEqual([[vid(P30, 1)]]);
     proposeAll(p, [1]);
