@@ -31,8 +31,9 @@ export class StubNode implements StartedNode {
   proposer(ring: number, index = 0): ReturnType<StartedNode['proposer']> {
     return {
       address: 41,
+      // Copies the value before it returns, as the API promises (the load reuses its buffer).
       propose: (bytes) => {
-        this.proposed.push({ ring, index, bytes });
+        this.proposed.push({ ring, index, bytes: bytes.slice() });
         return this.onPropose(bytes, this.proposed.length - 1);
       },
     };
