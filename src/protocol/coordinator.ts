@@ -58,6 +58,8 @@ export class Coordinator implements Role<Message, never> {
   private now = 0;
   private leaderHeardAt = 0;
   private heardLeader = false;
+  /** The highest ballot an acceptor's heartbeat said it promised. */
+  private promisedSeen = 0;
   private layout: readonly NodeId[] = [];
   private phase1: Phase1Round | null = null;
   private topUp: Phase1Round | null = null;
@@ -476,11 +478,15 @@ export class Coordinator implements Role<Message, never> {
     this.roundSeen = Math.max(this.roundSeen, ballotRound(m.ballot));
     if (this.acceptorSet.has(m.from)) {
       this.acceptorHeardAt.set(m.from, this.now);
+      if (m.ballot > this.promisedSeen) this.promisedSeen = m.ballot;
       if (m.ballot > this.ballot && this.status !== 'standby') this.stepDown(m.ballot);
       return;
     }
     if (!this.coordinatorSet.has(m.from) || m.from === this.id) return this.drops.drop('heartbeat-unknown-sender');
-    if (m.ballot < this.ballot) return;
+    // A leader below a ballot the acceptors have promised can decide nothing more; with nothing to
+    // propose it never hears a nack, and standbys that deferred to it left for good the instances
+    // decided under the higher ballot (its coordinator restarted) unknown to every learner.
+    if (m.ballot < this.ballot || m.ballot < this.promisedSeen) return;
     if (this.status !== 'standby' && m.ballot > this.ballot) this.stepDown(m.ballot);
     if (this.status === 'standby') {
       // Another leads: what this standby kept goes to it.

@@ -136,6 +136,24 @@ describe('coordinator standby', () => {
     expect(ready.messages).toEqual([A1, A2, A3].map((a) => to(a, phase1a(ballot(2, C11), 7, 71, true))));
   });
 
+  it('takes over from a leader whose ballot is below what the acceptors promised (simulator seed 6015274)', () => {
+    // C11 restarted: the acceptors still promise its previous life's ballot (round 3), above the
+    // ballot C10 leads with (round 2). C10, with nothing to propose, never learns it is stale;
+    // deferring to its heartbeats left instances decided under C11's old ballot unknown to
+    // every learner for good.
+    const c = coordinator(C11);
+    const stale = ballot(2, C10);
+    for (let t = 0; t < 15; t++) {
+      c.step(heartbeat(A1, ballot(3, C11), 0));
+      c.step(heartbeat(C10, stale, 7));
+      c.tick();
+      c.tick();
+      if (sentOfType(c.ready(), 'phase1a').length > 0) break;
+    }
+    expect(c.currentStatus).toBe('phase1');
+    expect(c.stats.takeovers).toBe(1);
+  });
+
   it('drops and counts a submit while standby under a leader it has heard of', () => {
     const c = coordinator();
     stepAll(c, heartbeat(C11, B1_C11));

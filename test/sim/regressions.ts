@@ -87,4 +87,10 @@ export const REGRESSIONS: readonly Regression[] = [
     params: { faults: { lossRate: 0.05, duplicateRate: 0.05, reorderRate: 0.1, crashRate: 0, partitionRate: 0.002 } },
     status: 'fixed',
   },
+  {
+    bug: 'a restarted coordinator (12) deferred to a leader (11) whose ballot 10.11 was below the 12.12 the acceptors had promised to its previous life; 11, with nothing to propose, never heard a nack, and the instances 12 had decided above 76 stayed unknown to the learner for good',
+    seed: 6015274,
+    params: everyFault,
+    status: 'fixed',
+  },
 ];
