@@ -15,7 +15,7 @@ export const BENCH_USAGE = `usage: ringcast bench <name> [options of that benchm
 
 benchmarks:
 ${Object.entries(BENCHMARKS)
-  .map(([name, b]) => `  ${name.padEnd(14)}${b.what}`)
+  .map(([name, b], _k, all) => `  ${name.padEnd(Math.max(...all.map(([n]) => n.length)) + 2)}${b.what}`)
   .join('\n')}
 
 Most take --quick for a short run. The figures are printed, never asserted: the machine's other
