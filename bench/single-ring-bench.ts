@@ -43,11 +43,12 @@ function sentAt(bytes: Uint8Array): number {
 /**
  * Offers load: closed loop with `window` outstanding, or open loop at `ratePerSec`. propose()
  * copies the value before it returns, so one buffer serves every value (its first 8 bytes carry
- * the send time), unless `fresh` asks for a new Uint8Array per value, as a program that
+ * the send time), unless `how.fresh` asks for a new Uint8Array per value, as a program that
  * allocates each value would. Deliveries are borrowed (read in the callback, as the bench does),
- * unless `copied` asks for the default: each delivery copied out of the mailbox.
+ * unless `how.copied` asks for the default: each delivery copied out of the mailbox.
  */
-async function offer(node: RingcastNode, bytes: number, seconds: number, load: { window: number } | { ratePerSec: number }, fresh = false, copied = false): Promise<Result> {
+async function offer(node: RingcastNode, bytes: number, seconds: number, load: { window: number } | { ratePerSec: number }, how: { fresh?: boolean; copied?: boolean } = {}): Promise<Result> {
+  const fresh = how.fresh === true;
   const latency = new Histogram();
   let delivered = 0;
   const unsubscribe = node.learner(1).onDeliver((d) => {
@@ -56,7 +57,7 @@ async function offer(node: RingcastNode, bytes: number, seconds: number, load: {
       delivered++;
       latency.record((now - sentAt(v.bytes)) * 1000);
     }
-  }, { borrow: !copied });
+  }, { borrow: how.copied !== true });
   const proposer = node.proposer(1);
   let outstanding = 0;
   const reused = new Uint8Array(bytes);
@@ -122,8 +123,8 @@ for (const placement of PLACEMENTS) {
     const window = windowFor(bytes);
     await offer(node, bytes, 3, { window });
     const max = await offer(node, bytes, SECONDS, { window });
-    const fresh = await offer(node, bytes, SECONDS, { window }, true);
-    const copied = await offer(node, bytes, SECONDS, { window }, false, true);
+    const fresh = await offer(node, bytes, SECONDS, { window }, { fresh: true });
+    const copied = await offer(node, bytes, SECONDS, { window }, { copied: true });
     const half = await offer(node, bytes, SECONDS, { ratePerSec: max.valuesPerSec / 2 });
     await node.close();
     const chain = await rawChain(threads, bytes, Math.min(SECONDS, 3));

@@ -42,6 +42,17 @@ export function encodeDelivered(d: DeliveredRuns, bytes: Uint8Array, offset: num
   return o - offset;
 }
 
+/** Eight bytes to read the instance through: no view is made per frame. */
+const INSTANCE_BYTES = new Uint8Array(8);
+const INSTANCE_VIEW = new DataView(INSTANCE_BYTES.buffer);
+
+/** The instance a delivery frame carries, read before anything is decoded; null if it is too short. */
+export function deliveredInstanceOf(src: Uint8Array, offset: number, length: number): number | null {
+  if (length < HEAD) return null;
+  for (let k = 0; k < 8; k++) INSTANCE_BYTES[k] = src[offset + 2 + k] as number;
+  return INSTANCE_VIEW.getFloat64(0, true);
+}
+
 /**
  * Decodes into values; with `copy`, the frame is copied once and the values are views into that
  * copy (they outlive the ring slot), else views into `src`. Null if malformed.

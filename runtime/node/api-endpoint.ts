@@ -8,7 +8,7 @@
 import { ErrorCode, RingcastError } from '../../src/errors.ts';
 import type { ValueId } from '../../src/protocol/ids.ts';
 import type { DeliveredInstance } from '../../src/protocol/ready.ts';
-import { decodeDelivered } from '../host/delivered-frame.ts';
+import { decodeDelivered, deliveredInstanceOf } from '../host/delivered-frame.ts';
 import { FrameKind } from '../host/envelope.ts';
 import type { PostOffice } from '../host/post-office.ts';
 import { PROPOSE_FRAME_BYTES_TARGET, encodeProposeFrame, proposeFrameSizeMax } from '../host/propose-frame.ts';
@@ -312,18 +312,14 @@ export class ApiEndpoint {
 
   private onDelivered(learner: number, bytes: Uint8Array, offset: number, length: number): void {
     const sub = this.subscriptions.get(learner);
-    if (sub === undefined) return;
+    const instance = deliveredInstanceOf(bytes, offset, length);
+    if (sub === undefined || instance === null || instance < sub.nextInstance) return;
     // Decoded at most twice: as views into the mailbox for borrowers, into one copy for the others.
-    let borrowed: DeliveredInstance | null | undefined;
-    let copied: DeliveredInstance | null | undefined;
-    let counted = false;
+    let borrowed: DeliveredInstance | null = null;
+    let copied: DeliveredInstance | null = null;
     for (const [cb, borrow] of sub.callbacks) {
       const d = borrow ? (borrowed ??= decodeDelivered(bytes, offset, length, false)) : (copied ??= decodeDelivered(bytes, offset, length, true));
-      if (d === null || d.instance < sub.nextInstance) return;
-      if (!counted) {
-        counted = true;
-        this.stats.delivered += d.values.length;
-      }
+      if (d === null) return; // malformed: nothing handed over
       try {
         cb(d);
       } catch {
@@ -331,8 +327,7 @@ export class ApiEndpoint {
         this.stats.callbackErrors++;
       }
     }
-    const d = borrowed ?? copied;
-    if (d !== null && d !== undefined) sub.nextInstance = Math.max(sub.nextInstance, d.instance + 1);
+    sub.nextInstance = instance + 1;
+    this.stats.delivered += (borrowed ?? copied)?.values.length ?? 0;
   }
-
 }

@@ -522,10 +522,7 @@ export class Coordinator implements Role<Message, never> {
   /** Sends the runs in flight (by instance) and queued here to coordinator `to`, and forgets the queue. */
   private handOver(to: NodeId): void {
     const runs: ValueRun[] = [];
-    for (const i of [...this.inflight.keys()].sort((a, b) => a - b)) {
-      const v = (this.inflight.get(i) as InFlight).value;
-      if (v.kind === 'batch') runs.push(...v.runs);
-    }
+    for (const [, f] of [...this.inflight].sort(([a], [b]) => a - b)) if (f.value.kind === 'batch') runs.push(...f.value.runs);
     for (let k = this.queueHead; k < this.queue.length; k++) runs.push(this.queue[k] as ValueRun);
     this.clearQueue();
     if (to === this.id || !this.coordinatorSet.has(to)) return;

@@ -10,7 +10,7 @@ import { EPOCH_SEQS, SEQ_MAX, valueId, type NodeId, type ValueId } from './ids.t
 import type { Ack, Message } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
 import { DropCounters, Outbox, type AckedRun, type Ready, type Role } from './ready.ts';
-import { batchesOf, packedOffsetOf, packRun, RUN_ITEM_HEAD_BYTES, type ValueRun } from './runs.ts';
+import { batchesOf, freshRunBytes, packedOffsetOf, packRun, RUN_ITEM_HEAD_BYTES, type RunBytesAlloc, type ValueRun } from './runs.ts';
 
 interface PendingRun {
   readonly run: ValueRun;
@@ -57,7 +57,7 @@ export class Proposer implements Role<Message, AckedRun> {
     private readonly opts: ProtocolOptions,
     seqStart = 0,
     /** Where the bytes of the runs it packs come from (a run pool's alloc, say). */
-    private readonly allocRunBytes: (size: number) => Uint8Array = (size) => new Uint8Array(size),
+    private readonly allocRunBytes: RunBytesAlloc = freshRunBytes,
   ) {
     this.nextSeq = seqStart;
   }
@@ -225,7 +225,7 @@ export class Proposer implements Role<Message, AckedRun> {
     this.openBytes = 0;
   }
 
-  private enqueue(run: ValueRun, tag: unknown = undefined, tagOffset = 0): void {
+  private enqueue(run: ValueRun, tag?: unknown, tagOffset = 0): void {
     const p: PendingRun = { run, tag, tagOffset, order: this.nextOrder++, sentAt: -1, firstSentAt: -1 };
     this.pending.set(run.first, p);
     this.unsent.push(p);

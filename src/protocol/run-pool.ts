@@ -10,7 +10,7 @@
  * How: runs are carved from a few large slabs allocated once. Nothing is freed run by run. At a
  * point where no role is half-way through a step (the caller's choice), `sweep()` asks the owner,
  * through `trace`, for every run byte array still held anywhere (role state, outboxes, messages
- * queued between actors, storage that keeps references); a slab none of them lies in is reused.
+ * queued between actors; storage keeps copies of its own); a slab none of them lies in is reused.
  * A holder the trace misses would see its bytes overwritten, so `poison` overwrites freed slabs at
  * once (tests and the simulator turn it on, and compare every delivered value with what was
  * proposed). When no slab is free and `slabsMax` are in use, runs are allocated one by one as
@@ -40,8 +40,11 @@ const SWEEP_EVERY_SLABS = 8;
 export class RunPool {
   private readonly slabs: Uint8Array[] = [];
   private readonly slabOf = new Map<ArrayBufferLike, number>();
+  /** Per slab, during a sweep: 1 when something traced lies in it. */
   private readonly marks: Uint8Array;
-  private free: number[] = [];
+  /** Per slab: 1 while it is in `free`. */
+  private readonly isFree: Uint8Array;
+  private readonly free: number[] = [];
   private current = -1;
   private used = 0;
   private takenSinceSweep = 0;
@@ -56,6 +59,7 @@ export class RunPool {
     if (!Number.isInteger(opts.slabBytes) || opts.slabBytes < 64) throw new RangeError('slabBytes must be an integer of at least 64');
     if (!Number.isInteger(opts.slabsMax) || opts.slabsMax < 1) throw new RangeError('slabsMax must be a positive integer');
     this.marks = new Uint8Array(opts.slabsMax);
+    this.isFree = new Uint8Array(opts.slabsMax);
   }
 
   /** Slabs allocated so far (each `slabBytes`). */
@@ -122,11 +126,10 @@ export class RunPool {
       const s = bytes instanceof Uint8Array ? this.slabOf.get(bytes.buffer) : undefined;
       if (s !== undefined) this.marks[s] = 1;
     });
-    const wasFree = new Uint8Array(this.slabs.length);
-    for (const s of this.free) wasFree[s] = 1;
     for (let s = 0; s < this.slabs.length; s++) {
-      if (s === this.current || this.marks[s] === 1 || wasFree[s] === 1) continue;
+      if (s === this.current || this.marks[s] === 1 || this.isFree[s] === 1) continue;
       if (this.opts.poison) (this.slabs[s] as Uint8Array).fill(RUN_POOL_POISON);
+      this.isFree[s] = 1;
       this.free.push(s);
       this.stats.slabsFreed++;
     }
@@ -138,6 +141,7 @@ export class RunPool {
     this.current = s;
     this.used = 0;
     if (s < 0) return false;
+    this.isFree[s] = 0;
     this.takenSinceSweep++;
     return true;
   }

@@ -25,8 +25,12 @@ export interface ValueRun {
 /** Bytes of the length prefix of each value in a run. */
 export const RUN_ITEM_HEAD_BYTES = 4;
 
+/** Where the bytes of a run come from: fresh memory, unless a run pool (run-pool.ts) is given. */
+export type RunBytesAlloc = (size: number) => Uint8Array;
+export const freshRunBytes: RunBytesAlloc = (size) => new Uint8Array(size);
+
 /** The run of `values`, ids from `first`; copies the bytes once, into `alloc(size)`. */
-export function packRun(first: ValueId, values: readonly Uint8Array[], alloc: (size: number) => Uint8Array = (size) => new Uint8Array(size)): ValueRun {
+export function packRun(first: ValueId, values: readonly Uint8Array[], alloc: RunBytesAlloc = freshRunBytes): ValueRun {
   let size = 0;
   for (const v of values) size += RUN_ITEM_HEAD_BYTES + v.length;
   const packed = alloc(size);

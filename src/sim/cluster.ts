@@ -9,7 +9,7 @@ import { EPOCH_SEQS, EPOCHS, type Ballot, type Instance, type NodeId, type Value
 import { Learner } from '../protocol/learner.ts';
 import { forEachMessageRun, GROUP, type AcceptedEntry, type DecisionEntry, type Message, type Value } from '../protocol/messages.ts';
 import { RunPool, type RunPoolOptions } from '../protocol/run-pool.ts';
-import type { ValueRun } from '../protocol/runs.ts';
+import { freshRunBytes, type RunBytesAlloc, type ValueRun } from '../protocol/runs.ts';
 import { resolveProtocolOptions, validateRingSpec, type ProtocolOptions, type RingSpec } from '../protocol/options.ts';
 import { Proposer } from '../protocol/proposer.ts';
 import { expandDelivered, type AckedRun, type DeliveredInstance, type DeliveredRuns, type Ready } from '../protocol/ready.ts';
@@ -79,7 +79,7 @@ export interface RoleContext {
   /** Proposers: the first sequence number of this incarnation. */
   readonly seqStart: number;
   /** Proposers: where the bytes of their runs come from. */
-  readonly allocRunBytes: (size: number) => Uint8Array;
+  readonly allocRunBytes: RunBytesAlloc;
 }
 
 interface StoredAcceptor {
@@ -116,6 +116,7 @@ export class Cluster {
   private seq = 0;
   /** The proposers' run pool, if the options asked for one. */
   readonly runPool: RunPool | null;
+  private readonly allocRunBytes: RunBytesAlloc;
 
   constructor(options: ClusterOptions) {
     this.spec = validateRingSpec(options.ring);
@@ -124,7 +125,9 @@ export class Cluster {
     this.policy = options.policy ?? RELIABLE;
     this.acceptorStorage = options.acceptorStorage ?? 'durable';
     this.roleFactory = options.roleFactory;
-    this.runPool = options.runPool === undefined ? null : new RunPool(options.runPool, (mark) => this.traceRuns(mark));
+    const pool = options.runPool === undefined ? null : new RunPool(options.runPool, (mark) => this.traceRuns(mark));
+    this.runPool = pool;
+    this.allocRunBytes = pool === null ? freshRunBytes : (size) => pool.alloc(size);
     this.groupMembers = [...this.spec.acceptors, ...this.spec.coordinators, ...this.spec.learners];
     this.order = [...this.groupMembers, ...this.proposerIds].sort((a, b) => a - b);
     for (const id of this.order) this.nodes.set(id, this.makeRole(id));
@@ -312,8 +315,7 @@ export class Cluster {
       s === undefined ? null : { promised: s.promised, accepted: [...s.accepted.values()], decided: [...s.decided].map(([instance, ballot]) => ({ instance: instance as Instance, ballot })) };
     // A restarted proposer takes a fresh range of sequence numbers, so its ids never repeat.
     const seqStart = ((this.incarnations.get(id) ?? 0) % EPOCHS) * EPOCH_SEQS;
-    const pool = this.runPool;
-    const allocRunBytes = pool === null ? (size: number) => new Uint8Array(size) : (size: number) => pool.alloc(size);
+    const allocRunBytes = this.allocRunBytes;
     const custom = this.roleFactory?.(kind, id, { spec, opts, recovered, seqStart, allocRunBytes }) ?? null;
     if (custom !== null) return custom;
     switch (kind) {
