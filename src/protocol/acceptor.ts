@@ -17,6 +17,7 @@ import {
   type Phase1A,
   type Phase2A,
   type Phase2B,
+  type Heartbeat,
   type Repair,
   type Value,
 } from './messages.ts';
@@ -46,6 +47,9 @@ interface Vote {
   decidedBallot: Ballot | null;
 }
 
+/** A gap without votes longer than this is crossed in one step when trimming. */
+const TRIM_JUMP_INSTANCES = 1024;
+
 interface PendingVote {
   readonly ballot: Ballot;
   readonly votes: number;
@@ -66,6 +70,14 @@ export class Acceptor implements Role<Message, never> {
   private readonly deliversOut = new Map<NodeId, AcceptedEntry[]>();
   private trimmedBelow = 0;
   private decidedUpTo = 0;
+  /**
+   * Every instance below it is decided: a coordinator's heartbeat said so. An acceptor that
+   * missed a decision (lost, or dropped by its ring neighbour) never sees that instance decided
+   * itself, and one restarted from a store that had trimmed its oldest votes starts from no
+   * decided prefix at all; either way its own watermark stops, and with it trimming: its votes
+   * piled up past every retention limit. It may trim below this one instead.
+   */
+  private decidedBelowHeard = 0;
   private retainedBytes = 0;
   private readonly decidedNoVote = new Set<number>();
   private now = 0;
@@ -130,7 +142,7 @@ export class Acceptor implements Role<Message, never> {
       case 'repair':
         return this.onRepair(msg);
       case 'heartbeat':
-        return;
+        return this.onHeartbeat(msg);
       case 'submit':
       case 'ack':
       case 'phase1b':
@@ -304,11 +316,22 @@ export class Acceptor implements Role<Message, never> {
       v.decidedBallot = b;
       this.out.persistDecision({ instance: i, ballot: b });
     }
+    this.advanceDecided();
+    if (this.overRetention()) this.trim();
+  }
+
+  private advanceDecided(): void {
     for (;;) {
       const d = this.decidedUpTo as Instance;
       if (this.decidedNoVote.delete(d) || this.votes.get(d)?.decidedBallot != null) this.decidedUpTo++;
       else break;
     }
+  }
+
+  protected onHeartbeat(m: Heartbeat): void {
+    if (!this.coordinatorSet.has(m.from)) return this.drops.drop('heartbeat-unknown-sender');
+    if (m.decidedUpTo <= this.decidedBelowHeard) return;
+    this.decidedBelowHeard = m.decidedUpTo;
     if (this.overRetention()) this.trim();
   }
 
@@ -323,13 +346,33 @@ export class Acceptor implements Role<Message, never> {
     return this.votes.size > this.opts.acceptorRetainedInstancesMax || this.retainedBytes > this.opts.acceptorRetainedBytesMax;
   }
 
-  /** Forgets the oldest instances below the decided watermark: a trimmed instance is a decided one. */
+  /**
+   * Forgets the oldest instances below the decided watermark (its own, or one a coordinator
+   * reported): a trimmed instance is a decided one.
+   */
   private trim(): void {
-    while (this.overRetention() && this.trimmedBelow < this.decidedUpTo) {
+    const decidedBelow = Math.max(this.decidedUpTo, this.decidedBelowHeard);
+    while (this.overRetention() && this.trimmedBelow < decidedBelow) {
       const v = this.votes.get(this.trimmedBelow as Instance);
+      if (v === undefined && decidedBelow - this.trimmedBelow > TRIM_JUMP_INSTANCES) {
+        // A long run of instances without votes (the store of a restarted acceptor keeps none
+        // below its oldest retained vote): jump to the next vote, not one instance at a time.
+        let next = decidedBelow;
+        for (const i of this.votes.keys()) if (i >= this.trimmedBelow && i < next) next = i;
+        for (const i of this.pendingVotes.keys()) if (i < next) this.pendingVotes.delete(i);
+        this.trimmedBelow = next;
+        continue;
+      }
       if (v !== undefined) this.retainedBytes -= valueBytes(v.value);
       this.votes.delete(this.trimmedBelow as Instance);
+      this.pendingVotes.delete(this.trimmedBelow as Instance);
       this.trimmedBelow++;
+    }
+    if (this.trimmedBelow > this.decidedUpTo) {
+      // Past instances it never saw decided: its own watermark goes on from there.
+      this.decidedUpTo = this.trimmedBelow;
+      for (const i of this.decidedNoVote) if (i < this.decidedUpTo) this.decidedNoVote.delete(i);
+      this.advanceDecided();
     }
   }
 

@@ -354,6 +354,8 @@ export class Coordinator implements Role<Message, never> {
     if (this.spec.dissemination === 'multicast') return this.out.send({ to: GROUP, msg });
     for (const c of this.spec.coordinators) if (c !== this.id) this.out.send({ to: c, msg });
     for (const l of this.spec.learners) this.out.send({ to: l, msg });
+    // Acceptors trim by it the votes of instances whose decision they missed (acceptor.ts).
+    for (const a of this.spec.acceptors) this.out.send({ to: a, msg });
   }
 
   forEachHeldRun(each: (r: ValueRun) => void): void {

@@ -352,6 +352,58 @@ describe('acceptor repair', () => {
   });
 });
 
+describe('acceptor retention when decisions are missed', () => {
+  const decideAll = (a: Acceptor, from: number, to: number, skip: number[] = []): void =>
+    void stepAll(a, decision(A2, ...Array.from({ length: to - from }, (_, n): [number, Ballot] => [from + n, B1]).filter(([n]) => !skip.includes(n))));
+
+  it('trims past an instance whose decision it missed, once a coordinator reports it decided', () => {
+    const a = acceptor();
+    voteOn(a, 0, 100);
+    // The decision of instance 3 is lost: its own watermark stops at 3, and nothing above can be trimmed.
+    decideAll(a, 0, 100, [3]);
+    expect(a.retainedInstances).toBe(97);
+    stepAll(a, heartbeat(C10, B1, 100));
+    expect(a.retainedInstances).toBe(64);
+    expect(a.voteOf(i(3))).toBeUndefined();
+    expect(a.voteOf(i(36))).toMatchObject({ decided: true });
+    // Its own watermark goes on past the trimmed instances: what it tells the coordinator.
+    expect(tickCollect(a, 2).flatMap((r) => r.messages)).toEqual([to(C10, heartbeat(A1, B1, 100))]);
+  });
+
+  it('does not trim below what it holds while within its limits, nor past what was reported', () => {
+    const a = acceptor();
+    voteOn(a, 0, 60);
+    decideAll(a, 0, 60, [3]);
+    stepAll(a, heartbeat(C10, B1, 60));
+    expect(a.retainedInstances).toBe(60);
+    // Reported decided only below 20: the votes above stay, whatever the limit.
+    const b = acceptor();
+    voteOn(b, 0, 100);
+    stepAll(b, heartbeat(C10, B1, 20));
+    expect(b.retainedInstances).toBe(80);
+    expect(b.voteOf(i(20))).toBeDefined();
+  });
+
+  it('trims again after a restart from a store that kept only its newest votes', () => {
+    // The store had trimmed below 5000: recovered votes start there, with no decided prefix.
+    const accepted = Array.from({ length: 64 }, (_, n) => entry(5000 + n, B1, batch(clientValue(P30, n))));
+    const a = acceptor(A1, 'multicast', { promised: B1, accepted, decided: accepted.map((e) => ({ instance: e.instance, ballot: B1 })) });
+    voteOn(a, 5064, 5100);
+    decideAll(a, 5064, 5100);
+    expect(a.retainedInstances).toBe(100);
+    stepAll(a, heartbeat(C10, B1, 5100));
+    expect(a.retainedInstances).toBe(64);
+    expect(a.voteOf(i(5035))).toBeUndefined();
+    expect(a.voteOf(i(5036))).toMatchObject({ decided: true });
+    expect(tickCollect(a, 2).flatMap((r) => r.messages)).toEqual([to(C10, heartbeat(A1, B1, 5100))]);
+  });
+
+  it('drops and counts a heartbeat that does not come from a coordinator', () => {
+    const a = acceptor();
+    expectDropped(a, heartbeat(A2, B1, 100), 'heartbeat-unknown-sender');
+  });
+});
+
 describe('acceptor heartbeat', () => {
   it('sends nothing before it has promised', () => {
     const a = acceptor(A1);

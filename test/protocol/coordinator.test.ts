@@ -408,10 +408,10 @@ describe('coordinator heartbeats', () => {
     expect(rs.map((r) => r.messages)).toEqual([[to(GROUP, heartbeat(C10, B1, 1))], [to(GROUP, heartbeat(C10, B1, 1))]]);
   });
 
-  it('sends heartbeats to the other coordinators and the learners (ring mode)', () => {
+  it('sends heartbeats to the other coordinators, the learners and the acceptors (ring mode)', () => {
     const c = leader('ring');
     const r = tickCollect(c, 2).find((x) => x.messages.length > 0) ?? EMPTY_READY;
-    expect(destinationsOf(r, 'heartbeat')).toEqual([C11, L20, L21, L22]);
+    expect(destinationsOf(r, 'heartbeat')).toEqual([C11, L20, L21, L22, A1, A2, A3]);
   });
 
   it('sends its Phase 2A to ring[0] in ring mode', () => {

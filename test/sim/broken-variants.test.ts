@@ -9,7 +9,7 @@ import { DEFAULT_SIM_PARAMS, runSimulation, type SimResult } from '../../src/sim
 import { brokenFactory, type BrokenVariant } from './broken-roles.ts';
 
 /** Seeds tried per variant: every variant here shows its violation within the first few. */
-const SEEDS_MAX = 20;
+const SEEDS_MAX = 40;
 const params = DEFAULT_SIM_PARAMS;
 
 const CASES: readonly (readonly [BrokenVariant, ViolationKind])[] = [
