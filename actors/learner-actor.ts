@@ -15,7 +15,7 @@ const learnerActor: ActorModule = {
   kind: 'ringcast-actor',
   create(ctx, raw) {
     const args = raw as LearnerArgs;
-    const role = new Learner(args.node as NodeId, args.spec, args.protocol);
+    const role = new Learner(args.node as NodeId, args.spec, args.protocol, args.startInstance ?? 0);
     const subscribers = new Set(args.subscribers);
     const deliver = (items: readonly DeliveredRuns[]): void => {
       for (const d of items) {

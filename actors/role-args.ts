@@ -25,4 +25,10 @@ export interface ProposerArgs extends RoleArgs {
 export interface LearnerArgs extends RoleArgs {
   /** Addresses that receive every delivered instance. */
   readonly subscribers: readonly number[];
+  /**
+   * The first instance to deliver (default 0): a restarted learner goes on from what the API has
+   * already delivered, which the acceptors may still hold, instead of from instance 0, which they
+   * have trimmed long ago (it then waited for it forever and nothing more was delivered).
+   */
+  readonly startInstance?: number;
 }

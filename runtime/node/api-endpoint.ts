@@ -167,6 +167,11 @@ export class ApiEndpoint {
     return sent;
   }
 
+  /** The next instance the API expects from a learner: every one below was handed to its callbacks. */
+  deliveredUpTo(learner: number): number {
+    return this.subscriptions.get(learner)?.nextInstance ?? 0;
+  }
+
   /** A restarted learner forgot its subscribers: subscribe again. */
   resubscribe(learner: number): void {
     if (this.subscriptions.has(learner)) this.sendSubscribe(learner, true);

@@ -238,7 +238,7 @@ export class RingcastNode {
       case 'proposer':
         return { ...base, epochWord: this.epochWordOf(a.address) };
       case 'learner':
-        return { ...base, subscribers: this.plan.subscribers.get(a.address) ?? [] };
+        return { ...base, subscribers: this.plan.subscribers.get(a.address) ?? [], startInstance: this.api.deliveredUpTo(a.address) };
       case 'coordinator':
       case 'gateway':
         return base;
