@@ -3,7 +3,11 @@
  * actor, shared threads), latency p50/p99/p99.9 at half of the maximum load, beside a raw chain of
  * SAB rings through as many threads as the placement uses, measured in the same run.
  *
- *   npx tsx bench/single-ring-bench.ts [--seconds 5] [--quick]
+ *   npx tsx bench/single-ring-bench.ts [--seconds 5] [--quick] [--retained-bytes N]
+ *
+ * `--retained-bytes` sets the acceptors' acceptorRetainedBytesMax (default 16 MiB): less retention
+ * keeps the working set in cache (8 KB values gain), at the cost of how far a restarted learner
+ * can catch up.
  */
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
@@ -11,7 +15,8 @@ import { Histogram } from '../src/metrics/histogram.ts';
 import { createSpscRing } from '../src/sab-ring/index.ts';
 import { startNode, type RingcastNode } from '../runtime/node/node.ts';
 
-const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, quick: { type: 'boolean' } } });
+const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, 'retained-bytes': { type: 'string' } } });
+const RETAINED = args['retained-bytes'] === undefined ? undefined : Number(args['retained-bytes']);
 const SECONDS = Number(args.seconds ?? (args.quick === true ? 2 : 5));
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const PLACEMENTS = ['dedicated', 'shared'] as const;
@@ -127,7 +132,7 @@ const ms = (us: number): string => (us / 1000).toFixed(2);
 const rows: string[][] = [];
 for (const placement of PLACEMENTS) {
   for (const bytes of SIZES) {
-    const node = await startNode({ rings: [{ id: 1 }], placement: { mode: placement } });
+    const node = await startNode({ rings: [{ id: 1, ...(RETAINED === undefined ? {} : { protocol: { acceptorRetainedBytesMax: RETAINED } }) }], placement: { mode: placement } });
     node.onLog = () => undefined;
     const threads = node.threadReport().length;
     // Warm up for 3 s: the JIT, and the first touch of the acceptors' vote-store pages (tens of MB).
