@@ -192,6 +192,24 @@ describe('learner repair', () => {
     expect(repairsOver(l, 10)).toEqual([]);
   });
 
+  it('asks the same acceptor for the next stretch at once when a repair is answered in full and it is still behind', () => {
+    const l = learner(L20);
+    stepAll(l, decision(A2, [9, B1]));
+    expect(repairsOver(l, 3)).toEqual(['3:1:0-4']);
+    const answer = stepAll(l, deliver(A1, entry(0, B1, valueOf(0)), entry(1, B1, valueOf(1)), entry(2, B1, valueOf(2)), entry(3, B1, valueOf(3))));
+    expect(answer.delivered).toHaveLength(4);
+    expect(answer.messages).toEqual([to(A1, repair(L20, 4, 8))]);
+    // A partial answer does not ask again: the rest of it may be on its way.
+    expect(stepAll(l, deliver(A1, entry(4, B1, valueOf(4)))).messages).toEqual([]);
+  });
+
+  it('asks for its gap as soon as it hears of a later decision when it started past instance 0', () => {
+    const l = learner(L20, 'multicast', 10);
+    expect(stepAll(l, decision(A2, [15, B1])).messages).toEqual([to(A1, repair(L20, 10, 14))]);
+    // Once: after that, the usual timers.
+    expect(stepAll(l, decision(A2, [16, B1])).messages).toEqual([]);
+  });
+
   it('asks nothing while it is not behind', () => {
     const l = learner(L20);
     stepAll(l, proposal(0), proposal(1));
