@@ -4,7 +4,7 @@
  */
 import { Worker } from 'node:worker_threads';
 import { ErrorCode, RingcastError } from '../../src/errors.ts';
-import type { ActorSpec, FromHost, HostInit, HostStatus, SerializedError, ToHost } from './host-protocol.ts';
+import type { ActorSpec, FromHost, HostInit, HostStatus, SerializedError, SpareInit, ToHost } from './host-protocol.ts';
 
 const BOOTSTRAP = new URL('./worker-bootstrap.mjs', import.meta.url);
 const ENTRY = new URL(import.meta.url.endsWith('.ts') ? './host-thread.ts' : './host-thread.js', import.meta.url).href;
@@ -20,6 +20,11 @@ export interface ThreadInfo {
   readonly pinned: boolean | null;
   readonly cpusAllowed: string | null;
   readonly pinReason: string | null;
+}
+
+/** A thread that loads the runtime and `preload` now, and becomes a host when a HostHandle adopts it. */
+export function spawnSpare(preload: readonly string[]): Worker {
+  return new Worker(BOOTSTRAP, { workerData: { spare: true, entry: ENTRY, preload } satisfies SpareInit });
 }
 
 export function toError(e: SerializedError): RingcastError {
@@ -38,8 +43,15 @@ export class HostHandle {
   constructor(
     readonly init: Omit<HostInit, 'entry'>,
     private readonly events: HostEvents,
+    /** A spare thread (spawnSpare) to become this host, instead of a new thread. */
+    spare: Worker | null = null,
   ) {
-    this.worker = new Worker(BOOTSTRAP, { workerData: { ...init, entry: ENTRY } });
+    if (spare === null) this.worker = new Worker(BOOTSTRAP, { workerData: { ...init, entry: ENTRY } });
+    else {
+      this.worker = spare;
+      spare.removeAllListeners();
+      spare.postMessage({ type: 'assign', init: { ...init, entry: ENTRY } } satisfies ToHost);
+    }
     this.ready = new Promise<ThreadInfo>((resolve, reject) => {
       this.pending.set('ready', { resolve: resolve as (v: unknown) => void, reject });
     });

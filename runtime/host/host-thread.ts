@@ -11,7 +11,7 @@ import { isActorModule } from '../actor/actor.ts';
 import { encodeUserMessage } from '../actor/define-actor.ts';
 import { FrameKind, GROUP_ADDRESS } from './envelope.ts';
 import { PostOffice } from './post-office.ts';
-import { serializeError, type ActorSpec, type FromHost, type HostInit, type ToHost } from './host-protocol.ts';
+import { serializeError, type ActorSpec, type FromHost, type HostInit, type SpareInit, type ToHost } from './host-protocol.ts';
 import { UdpGateway } from './udp-gateway.ts';
 import { forEachMessageRun, isProtocolMessage } from '../../src/protocol/messages.ts';
 import { RunPool } from '../../src/protocol/run-pool.ts';
@@ -30,10 +30,21 @@ interface Hosted {
   frames: number;
 }
 
-const init = workerData as HostInit;
+if (parentPort === null) throw new Error('host-thread must run in a worker');
 const port = parentPort;
-if (port === null) throw new Error('host-thread must run in a worker');
 const post = (m: FromHost): void => port.postMessage(m);
+/** Control messages that reached a spare thread after its assignment, before its handler was set. */
+const early: ToHost[] = [];
+const init: HostInit = (workerData as Partial<SpareInit>).spare === true ? await assignment(workerData as SpareInit) : (workerData as HostInit);
+
+/** A spare thread loads the actor modules, then waits to be told which host it is. */
+async function assignment(spare: SpareInit): Promise<HostInit> {
+  // A module that fails to load here fails again, with its error, when its actor starts.
+  await Promise.all(spare.preload.map((m) => import(m).catch(() => undefined)));
+  return new Promise((resolve) => {
+    port.on('message', (m: ToHost) => (m.type === 'assign' ? resolve(m.init) : early.push(m)));
+  });
+}
 // The global `performance` and its `timeOrigin` are getters that cost as much as the clock read
 // itself: look them up once.
 const perf = performance;
@@ -237,7 +248,7 @@ function waitIdle(t: number, nextTick: number, idleSince: number): void {
   po.doorbells.sleep(init.host, timeoutMs, () => po.hasWork());
 }
 
-port.on('message', (m: ToHost) => {
+function onControl(m: ToHost): void {
   switch (m.type) {
     case 'start-actor':
       void startActor(m.spec);
@@ -270,8 +281,13 @@ port.on('message', (m: ToHost) => {
         port.close();
       });
       break;
+    case 'assign':
+      break; // only a spare waits for one
   }
-});
+}
+port.removeAllListeners('message');
+port.on('message', onControl);
+for (const m of early.splice(0)) onControl(m);
 
 function safeStatus(a: Hosted): Record<string, unknown> {
   try {

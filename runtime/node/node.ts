@@ -18,7 +18,8 @@ import type { DeliveredInstance } from '../../src/protocol/ready.ts';
 import { createSpscRing, releaseAbandonedEndpoints } from '../../src/sab-ring/index.ts';
 import { encodeUserMessage } from '../actor/define-actor.ts';
 import { Doorbells } from '../host/doorbell.ts';
-import { HostHandle, toError, type ThreadInfo } from '../host/host-handle.ts';
+import { HostHandle, spawnSpare, toError, type ThreadInfo } from '../host/host-handle.ts';
+import type { Worker } from 'node:worker_threads';
 import type { HostStatus } from '../host/host-protocol.ts';
 import { PostOffice, type TopologyData } from '../host/post-office.ts';
 import { planPlacement, type ThreadPlan } from '../scheduler/placement.ts';
@@ -102,6 +103,11 @@ export class RingcastNode {
   private readonly hostOfActor = new Map<number, number>();
   private readonly progress: Int32Array;
   private closed = false;
+  /** A thread with the runtime loaded, waiting to replace a host thread that dies (spareThread). */
+  private spare: Worker | null = null;
+  private sparesUsed = 0;
+  /** Set once start() has started every actor: the spare loads after them, not beside them. */
+  private started = false;
   /** Lines the host threads logged (pinning fallbacks, actor logs); printed unless a handler is set. */
   onLog: (line: string) => void = (line) => console.error(`ringcast: ${line}`);
 
@@ -133,6 +139,31 @@ export class RingcastNode {
   async start(): Promise<void> {
     if (this.gateway !== null) await this.supervisor.startChild(this.gatewaySpec(this.gateway.host));
     for (const a of this.plan.actors) await this.supervisor.startChild(this.childSpec(a));
+    this.started = true;
+    this.replenishSpare();
+  }
+
+  /** Host threads that replaced a dead one by taking the spare thread (see NodeOptions.spareThread). */
+  get spareThreadsUsed(): number {
+    return this.sparesUsed;
+  }
+
+  /** Starts a spare thread if the node keeps one and has none; it loads while the node runs. */
+  private replenishSpare(): void {
+    if (!this.options.spareThread || !this.started || this.closed || this.spare !== null) return;
+    const spare = spawnSpare([...new Set(this.plan.actors.map((a) => a.module).filter((m) => m !== ''))]);
+    spare.on('error', (e) => this.onLog(`spare thread failed: ${e instanceof Error ? e.message : String(e)}`));
+    spare.on('exit', () => {
+      if (this.spare === spare) this.spare = null;
+    });
+    this.spare = spare;
+  }
+
+  private takeSpare(): Worker | null {
+    const spare = this.spare;
+    this.spare = null;
+    if (spare !== null) this.sparesUsed++;
+    return spare;
   }
 
   /** The gateway thread as a supervised child: restarted, socket and all, if it dies. */
@@ -207,6 +238,8 @@ export class RingcastNode {
     this.api.beginClose();
     await this.supervisor.close();
     await Promise.all(this.hosts.map((h) => h?.stop()));
+    const spare = this.takeSpare();
+    await spare?.terminate();
     await this.api.close();
   }
 
@@ -294,9 +327,12 @@ export class RingcastNode {
         },
         onLog: (line) => this.onLog(line),
       },
+      // A thread that died is replaced by the spare, if one is kept; a new spare then loads.
+      this.hosts[h] === null ? null : this.takeSpare(),
     );
     this.hosts[h] = handle;
     const info = await handle.ready;
+    this.replenishSpare();
     this.threadInfo.set(h, info);
     if (plan.cpu !== null && info.pinned !== true) this.onLog(`thread ${h} not pinned to CPU ${plan.cpu}: ${info.pinReason ?? 'unknown'}; it runs unpinned`);
     return handle;

@@ -1,4 +1,4 @@
-/** Node options: the run pool's defaults, and bad values refused with the field named. */
+/** Node options: the run pool's defaults, the spare thread, and bad values refused with the field named. */
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../../src/errors.ts';
 import { RUN_POOL_DEFAULTS } from '../../src/protocol/run-pool.ts';
@@ -29,5 +29,16 @@ describe('node options: runPool', () => {
     [{ slabs: 4 }, 'runPool.slabs'],
   ])('refuses %j, naming %s', (bad, field) => {
     expect(fieldOf(() => resolve({ runPool: bad as never }))).toBe(field);
+  });
+});
+
+describe('node options: spareThread', () => {
+  it('keeps a spare thread unless told not to', () => {
+    expect(resolve({}).spareThread).toBe(true);
+    expect(resolve({ spareThread: false }).spareThread).toBe(false);
+  });
+
+  it('refuses anything but a boolean, naming spareThread', () => {
+    expect(fieldOf(() => resolve({ spareThread: 'no' as never }))).toBe('spareThread');
   });
 });

@@ -114,6 +114,22 @@ describe('a single ring on worker threads', () => {
     expect(load.problems()).toEqual([]);
   }, 120_000);
 
+  it.each([true, false])('replaces a terminated thread (spareThread: %s), and the ring goes on', async (spareThread) => {
+    node = quiet(await startNode({ rings: [{ id: 1 }], placement: { mode: 'dedicated', spin: false }, spareThread }));
+    const restarted: string[] = [];
+    node.supervisor.on('restarted', (e) => restarted.push(e.childId));
+    for (const victim of ['ring1.learner0', 'ring1.acceptor2']) {
+      await node.hostOf(victim)?.terminate();
+      expect(await until(() => restarted.includes(victim), 30_000)).toBe(true);
+    }
+    // With a spare: each replacement took the spare, and a new one was loaded for the next.
+    expect(node.spareThreadsUsed).toBe(spareThread ? 2 : 0);
+    const load = new LoadCheck(node, 1);
+    await load.run(5_000, 256);
+    await load.waitDelivered(30_000);
+    expect(load.problems()).toEqual([]);
+  }, 120_000);
+
   it('elects a new coordinator when the leader’s thread is terminated under load', async () => {
     // The supervisor waits 3 s before restarting the dead coordinator: the standby takes over first.
     node = quiet(await startNode({ rings: [{ id: 1, learners: 1 }], placement: { mode: 'dedicated', spin: false }, supervisor: { backoffMinMs: 3000, backoffMaxMs: 3000 } }));
