@@ -36,7 +36,8 @@ function deployment(mode: 'multicast' | 'ring', basePort: number, lossRate = 0):
   };
 }
 
-async function run(d: DeploymentConfig, count: number): Promise<{ acked: number; seqs: number[][] }> {
+/** Proposes `count` values through node c; `midway` runs once half of them are acked. */
+async function run(d: DeploymentConfig, count: number, midway?: () => Promise<void>): Promise<{ acked: number; seqs: number[][] }> {
   for (const self of ['a1', 'a2', 'a3', 'c']) {
     const n = await startNode({ deployment: d, self });
     n.onLog = () => undefined;
@@ -47,7 +48,12 @@ async function run(d: DeploymentConfig, count: number): Promise<{ acked: number;
   [c, a3].forEach((n, k) => n.learner(1).onDeliver((dd) => seqs[k]?.push(...dd.values.map((v) => new DataView(v.bytes.buffer, v.bytes.byteOffset).getUint32(0, true)))));
   let acked = 0;
   const proposals: Promise<unknown>[] = [];
+  const half = Math.floor(count / 2);
   for (let i = 0; i < count; i++) {
+    if (i === half && midway !== undefined) {
+      await Promise.all(proposals);
+      await midway();
+    }
     const bytes = new Uint8Array(256);
     new DataView(bytes.buffer).setUint32(0, i, true);
     proposals.push(c.proposer(1).propose(bytes).then(() => acked++));
@@ -67,6 +73,20 @@ describe('a ring across nodes over UDP (loopback)', () => {
     expect(acked).toBe(5000);
     expect(new Set(seqs[0]).size).toBe(5000);
     expect(seqs[0]).toHaveLength(5000);
+    expect(seqs[1]).toEqual(seqs[0]);
+  }, 60_000);
+
+  it("replaces an acceptor node's actor thread with its spare thread; every value still delivered once, in order", async () => {
+    const { acked, seqs } = await run(deployment('multicast', 18400), 4000, async () => {
+      const a2 = nodes[1] as RingcastNode;
+      const restarted = new Promise<void>((resolve) => a2.supervisor.on('restarted', () => resolve()));
+      await a2.hostOf('ring1.acceptor1')?.terminate();
+      await restarted;
+      expect(a2.spareThreadsUsed).toBe(1);
+    });
+    expect(acked).toBe(4000);
+    expect(seqs[0]).toHaveLength(4000);
+    expect(new Set(seqs[0]).size).toBe(4000);
     expect(seqs[1]).toEqual(seqs[0]);
   }, 60_000);
 
