@@ -11,6 +11,9 @@ import { FrameKind } from '../runtime/host/envelope.ts';
 import { bindRole } from './role-binding.ts';
 import type { LearnerArgs } from './role-args.ts';
 
+/** How long a learner waits for an instance decided further on before it logs why it may be stuck. */
+export const STALL_WARNING_MS = 5000;
+
 const learnerActor: ActorModule = {
   kind: 'ringcast-actor',
   create(ctx, raw) {
@@ -23,7 +26,28 @@ const learnerActor: ActorModule = {
         for (const s of subscribers) ctx.sendFrame(s, FrameKind.DELIVERED, size, (b, o) => encodeDelivered(d, b, o), true);
       }
     };
-    return bindRole(ctx, args.spec.ring, role, {
+    // A learner that waits long for an instance others have decided says so, once per wait: the
+    // acceptors may have trimmed it (README, Known limits), and nothing else would show it.
+    let progressAt = ctx.nowMs();
+    let deliveredUpTo = role.deliveredUpTo as number;
+    let warned = false;
+    const waitingMs = (now: number): number => (role.headOfLine().highestKnown >= role.deliveredUpTo ? now - progressAt : 0);
+    const watch = (now: number): void => {
+      if (role.deliveredUpTo !== deliveredUpTo || waitingMs(now) === 0) {
+        deliveredUpTo = role.deliveredUpTo;
+        progressAt = now;
+        warned = false;
+        return;
+      }
+      if (warned || waitingMs(now) < STALL_WARNING_MS) return;
+      warned = true;
+      const head = role.headOfLine();
+      ctx.log(
+        `waiting ${((now - progressAt) / 1000).toFixed(1)} s for instance ${head.instance} (decided up to ${head.highestKnown}; ${role.stats.repairsSent} repairs sent): ` +
+          'if every acceptor has trimmed it (acceptorRetainedBytesMax, acceptorRetainedInstancesMax), this learner cannot catch up',
+      );
+    };
+    const behavior = bindRole(ctx, args.spec.ring, role, {
       ignored: new Set(['phase2b']),
       delivered: deliver,
       onOtherFrame(kind, src, bytes, offset, length) {
@@ -31,8 +55,15 @@ const learnerActor: ActorModule = {
         if (bytes[offset] === 1) subscribers.add(src);
         else subscribers.delete(src);
       },
-      status: () => ({ role: 'learner', deliveredUpTo: role.deliveredUpTo, subscribers: subscribers.size, head: role.headOfLine(), ...role.stats }),
+      status: () => ({ role: 'learner', deliveredUpTo: role.deliveredUpTo, subscribers: subscribers.size, head: role.headOfLine(), waitingMs: Math.round(waitingMs(ctx.nowMs())), ...role.stats }),
     });
+    return {
+      ...behavior,
+      onTick(now) {
+        behavior.onTick?.(now);
+        watch(now);
+      },
+    };
   },
 };
 export default learnerActor;

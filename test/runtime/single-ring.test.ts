@@ -114,6 +114,25 @@ describe('a single ring on worker threads', () => {
     expect(load.problems()).toEqual([]);
   }, 120_000);
 
+  it('says so when a restarted learner waits for an instance every acceptor has trimmed', async () => {
+    // The learner is away 2 s (the supervisor's backoff) while 20,000 values are decided: the
+    // acceptors, retaining little, trim what it would need to catch up.
+    node = await startNode({ rings: [{ id: 1, protocol: LITTLE_RETENTION }], placement: { mode: 'dedicated', spin: false }, supervisor: { backoffMinMs: 2000, backoffMaxMs: 2000 } });
+    const logs: string[] = [];
+    node.onLog = (line) => logs.push(line);
+    let delivered = 0;
+    node.learner(1).onDeliver((d) => void (delivered += d.values.length));
+    const proposer = node.proposer(1);
+    await Promise.all(Array.from({ length: 1000 }, () => proposer.propose(new Uint8Array(64))));
+    await node.hostOf('ring1.learner0')?.terminate();
+    for (let k = 0; k < 20; k++) await Promise.all(Array.from({ length: 1000 }, () => proposer.propose(new Uint8Array(64))));
+    const waiting = (): boolean => logs.some((l) => l.includes('ring1.learner0') && l.includes('cannot catch up'));
+    expect(await until(waiting, 30_000)).toBe(true);
+    const status = (await node.status()).flatMap((h) => h.actors).find((a) => a.name === 'ring1.learner0')?.status;
+    expect(Number(status?.['waitingMs'])).toBeGreaterThanOrEqual(5000);
+    expect(delivered).toBeLessThan(21_000);
+  }, 60_000);
+
   it.each([true, false])('replaces a terminated thread (spareThread: %s), and the ring goes on', async (spareThread) => {
     node = quiet(await startNode({ rings: [{ id: 1 }], placement: { mode: 'dedicated', spin: false }, spareThread }));
     const restarted: string[] = [];
