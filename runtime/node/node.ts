@@ -348,11 +348,12 @@ export class RingcastNode {
 }
 
 /**
- * Bytes an acceptor's state can take: its retained decided votes, and undecided ones (up to eight
- * windows of in-flight batches, counting re-proposals under new ballots).
+ * Bytes an acceptor's state can take: its retained decided votes (twice the retention limit while
+ * a learner catches up, see acceptor.ts), and undecided ones (up to eight windows of in-flight
+ * batches, counting re-proposals under new ballots).
  */
 function acceptorStateBytesMax(p: ProtocolOptions): number {
-  return p.acceptorRetainedBytesMax + 8 * p.batchBytesMax * p.instancesInFlightMax;
+  return 2 * p.acceptorRetainedBytesMax + 8 * p.batchBytesMax * p.instancesInFlightMax;
 }
 
 /** Options of one node of a deployment (a config file's nodes and rings; this process is `self`). */

@@ -78,6 +78,9 @@ export class Acceptor implements Role<Message, never> {
    * piled up past every retention limit. It may trim below this one instead.
    */
   private decidedBelowHeard = 0;
+  /** What each learner last said it has delivered (below `upTo`), and when (tick). */
+  private readonly learnersAt = new Map<NodeId, { upTo: number; heardAt: number }>();
+  private readonly learnerSet: ReadonlySet<NodeId>;
   private retainedBytes = 0;
   private readonly decidedNoVote = new Set<number>();
   private now = 0;
@@ -90,6 +93,7 @@ export class Acceptor implements Role<Message, never> {
   ) {
     this.acceptorSet = new Set(spec.acceptors);
     this.coordinatorSet = new Set(spec.coordinators);
+    this.learnerSet = new Set(spec.learners);
     this.quorum = quorumSize(spec.acceptors.length);
     this.promised = recovered?.promised ?? (0 as Ballot);
     for (const e of recovered?.accepted ?? []) this.store(e.instance, { ballot: e.ballot, value: e.value, layout: null, decidedBallot: null });
@@ -329,9 +333,12 @@ export class Acceptor implements Role<Message, never> {
   }
 
   protected onHeartbeat(m: Heartbeat): void {
-    if (!this.coordinatorSet.has(m.from)) return this.drops.drop('heartbeat-unknown-sender');
-    if (m.decidedUpTo <= this.decidedBelowHeard) return;
-    this.decidedBelowHeard = m.decidedUpTo;
+    if (this.learnerSet.has(m.from)) {
+      // A learner's progress: it has delivered everything below decidedUpTo.
+      this.learnersAt.set(m.from, { upTo: m.decidedUpTo, heardAt: this.now });
+    } else if (this.coordinatorSet.has(m.from)) {
+      if (m.decidedUpTo > this.decidedBelowHeard) this.decidedBelowHeard = m.decidedUpTo;
+    } else return this.drops.drop('heartbeat-unknown-sender');
     if (this.overRetention()) this.trim();
   }
 
@@ -342,22 +349,39 @@ export class Acceptor implements Role<Message, never> {
     this.retainedBytes += valueBytes(v.value);
   }
 
-  private overRetention(): boolean {
-    return this.votes.size > this.opts.acceptorRetainedInstancesMax || this.retainedBytes > this.opts.acceptorRetainedBytesMax;
+  /** Past the retention limits, times `factor`. */
+  private overRetention(factor = 1): boolean {
+    return this.votes.size > factor * this.opts.acceptorRetainedInstancesMax || this.retainedBytes > factor * this.opts.acceptorRetainedBytesMax;
+  }
+
+  /**
+   * The first instance a learner heard from within suspectTicks has not delivered (Infinity when
+   * none was heard from): votes from there on are kept up to twice the retention limits, so that
+   * a learner that lags, or whose thread restarts, can still catch up from them.
+   */
+  private slowestLearner(): number {
+    let slowest = Infinity;
+    for (const l of this.learnersAt.values()) if (this.now - l.heardAt <= this.opts.suspectTicks && l.upTo < slowest) slowest = l.upTo;
+    return slowest;
   }
 
   /**
    * Forgets the oldest instances below the decided watermark (its own, or one a coordinator
-   * reported): a trimmed instance is a decided one.
+   * reported): a trimmed instance is a decided one. Past the retention limits; past twice them
+   * only for what a live learner has not delivered yet.
    */
   private trim(): void {
     const decidedBelow = Math.max(this.decidedUpTo, this.decidedBelowHeard);
-    while (this.overRetention() && this.trimmedBelow < decidedBelow) {
+    const slowest = this.slowestLearner();
+    for (;;) {
+      if (!this.overRetention()) break;
+      const limit = this.overRetention(2) ? decidedBelow : Math.min(decidedBelow, slowest);
+      if (this.trimmedBelow >= limit) break;
       const v = this.votes.get(this.trimmedBelow as Instance);
-      if (v === undefined && decidedBelow - this.trimmedBelow > TRIM_JUMP_INSTANCES) {
+      if (v === undefined && limit - this.trimmedBelow > TRIM_JUMP_INSTANCES) {
         // A long run of instances without votes (the store of a restarted acceptor keeps none
         // below its oldest retained vote): jump to the next vote, not one instance at a time.
-        let next = decidedBelow;
+        let next = limit;
         for (const i of this.votes.keys()) if (i >= this.trimmedBelow && i < next) next = i;
         for (const i of this.pendingVotes.keys()) if (i < next) this.pendingVotes.delete(i);
         this.trimmedBelow = next;

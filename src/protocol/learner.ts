@@ -6,7 +6,7 @@
 import { unreachable } from '../assert.ts';
 import { instance as toInstance, type Ballot, type Instance, type NodeId } from './ids.ts';
 import { DedupTable } from './dedup.ts';
-import { forEachValueRun, type AcceptedEntry, type Decision, type Deliver, type Message, type Phase2A, type Value } from './messages.ts';
+import { forEachValueRun, type AcceptedEntry, type Decision, type Deliver, type Heartbeat, type Message, type Phase2A, type Value } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
 import { DropCounters, Outbox, type DeliveredRuns, type Ready, type Role } from './ready.ts';
 import type { ValueRun } from './runs.ts';
@@ -109,6 +109,11 @@ export class Learner implements Role<Message, DeliveredRuns> {
 
   tick(): void {
     this.now++;
+    // Tells the acceptors how far it has delivered: they keep what it still needs (acceptor.ts).
+    if (this.now % this.opts.heartbeatTicks === 0) {
+      const msg: Heartbeat = { type: 'heartbeat', ring: this.spec.ring, from: this.id, ballot: 0 as Ballot, decidedUpTo: toInstance(this.nextInstance) };
+      for (const a of this.spec.acceptors) this.out.send({ to: a, msg });
+    }
     if (this.nextInstance > this.highestKnown || this.complete.has(this.nextInstance)) {
       this.stalledSince = null;
       return;

@@ -352,9 +352,12 @@ describe('acceptor repair', () => {
   });
 });
 
+/** Decisions from coordinator A2 for instances `from` … `to - 1` (but `skip`), under B1. */
+function decideAll(a: Acceptor, from: number, to: number, skip: number[] = []): void {
+  stepAll(a, decision(A2, ...Array.from({ length: to - from }, (_, n): [number, Ballot] => [from + n, B1]).filter(([n]) => !skip.includes(n))));
+}
+
 describe('acceptor retention when decisions are missed', () => {
-  const decideAll = (a: Acceptor, from: number, to: number, skip: number[] = []): void =>
-    void stepAll(a, decision(A2, ...Array.from({ length: to - from }, (_, n): [number, Ballot] => [from + n, B1]).filter(([n]) => !skip.includes(n))));
 
   it('trims past an instance whose decision it missed, once a coordinator reports it decided', () => {
     const a = acceptor();
@@ -398,9 +401,42 @@ describe('acceptor retention when decisions are missed', () => {
     expect(tickCollect(a, 2).flatMap((r) => r.messages)).toEqual([to(C10, heartbeat(A1, B1, 5100))]);
   });
 
-  it('drops and counts a heartbeat that does not come from a coordinator', () => {
+  it('drops and counts a heartbeat that comes from neither a coordinator nor a learner', () => {
     const a = acceptor();
     expectDropped(a, heartbeat(A2, B1, 100), 'heartbeat-unknown-sender');
+  });
+});
+
+describe('acceptor retention for lagging learners', () => {
+  const NO_BALLOT = 0 as Ballot;
+
+  it('keeps what a live learner has not delivered, up to twice its limits', () => {
+    const a = acceptor();
+    stepAll(a, heartbeat(L20, NO_BALLOT, 10));
+    voteOn(a, 0, 100);
+    decideAll(a, 0, 100);
+    // 64 instances is the limit: 10 … 99 stay for the learner that has delivered only 0 … 9.
+    expect(a.retainedInstances).toBe(90);
+    expect(a.voteOf(i(10))).toMatchObject({ decided: true });
+    // It catches up: the rest goes down to the limit.
+    stepAll(a, heartbeat(L20, NO_BALLOT, 60));
+    expect(a.retainedInstances).toBe(64);
+    // Past twice the limit, the oldest go even though the learner still needs them.
+    voteOn(a, 100, 200);
+    decideAll(a, 100, 200);
+    expect(a.retainedInstances).toBe(128);
+  });
+
+  it('stops keeping for a learner not heard from within suspectTicks', () => {
+    const a = acceptor();
+    stepAll(a, heartbeat(L20, NO_BALLOT, 0));
+    voteOn(a, 0, 100);
+    decideAll(a, 0, 100);
+    expect(a.retainedInstances).toBe(100);
+    tickCollect(a, 11);
+    voteOn(a, 100, 101);
+    decideAll(a, 100, 101);
+    expect(a.retainedInstances).toBe(64);
   });
 });
 

@@ -210,6 +210,13 @@ describe('learner repair', () => {
     expect(stepAll(l, decision(A2, [16, B1])).messages).toEqual([]);
   });
 
+  it('tells every acceptor how far it has delivered, every heartbeatTicks', () => {
+    const l = learner(L20);
+    stepAll(l, proposal(0), decision(A2, [0, B1]));
+    const sent = tickCollect(l, 2).map((r) => r.messages.filter((o) => o.msg.type === 'heartbeat'));
+    expect(sent).toEqual([[], [A1, A2, A3].map((a) => to(a, heartbeat(L20, 0 as Ballot, 1)))]);
+  });
+
   it('asks nothing while it is not behind', () => {
     const l = learner(L20);
     stepAll(l, proposal(0), proposal(1));
