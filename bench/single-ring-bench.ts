@@ -47,9 +47,8 @@ function sentAt(bytes: Uint8Array): number {
 
 /**
  * Offers load: closed loop with `window` outstanding (each answer sends the next value), or open
- * loop at `ratePerSec`. propose()
- * copies the value before it returns, so one buffer serves every value (its first 8 bytes carry
- * the send time), unless `how.fresh` asks for a new Uint8Array per value, as a program that
+ * loop at `ratePerSec`. propose() copies the value before it returns, so one buffer serves every
+ * value (its first 8 bytes carry the send time), unless `how.fresh` asks for a new Uint8Array per value, as a program that
  * allocates each value would. Deliveries are borrowed (read in the callback, as the bench does),
  * unless `how.copied` asks for the default: each delivery copied out of the mailbox.
  */

@@ -238,7 +238,8 @@ export class RingcastNode {
     this.api.beginClose();
     await this.supervisor.close();
     await Promise.all(this.hosts.map((h) => h?.stop()));
-    const spare = this.takeSpare();
+    const spare = this.spare;
+    this.spare = null;
     await spare?.terminate();
     await this.api.close();
   }

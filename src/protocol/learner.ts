@@ -109,13 +109,7 @@ export class Learner implements Role<Message, DeliveredRuns> {
 
   tick(): void {
     this.now++;
-    // Tells the acceptors how far it has delivered, every tick: they keep what it still needs
-    // (acceptor.ts). Every heartbeatTicks made the report lag 50 ms behind at full speed, more
-    // than the retention at 8 KB, and the acceptors kept twice the retention all the time.
-    {
-      const msg: Heartbeat = { type: 'heartbeat', ring: this.spec.ring, from: this.id, ballot: 0 as Ballot, decidedUpTo: toInstance(this.nextInstance) };
-      for (const a of this.spec.acceptors) this.out.send({ to: a, msg });
-    }
+    this.reportProgress();
     if (this.nextInstance > this.highestKnown || this.complete.has(this.nextInstance)) {
       this.stalledSince = null;
       return;
@@ -125,6 +119,16 @@ export class Learner implements Role<Message, DeliveredRuns> {
     if (this.now - this.lastRepairAt < this.opts.repairTimeoutTicks) return;
     const acceptors = this.spec.acceptors;
     this.repair(acceptors[this.repairTarget++ % acceptors.length] as NodeId);
+  }
+
+  /**
+   * Tells the acceptors how far it has delivered, every tick: they keep what it still needs
+   * (acceptor.ts). Every heartbeatTicks made the report lag 50 ms behind at full speed, more than
+   * the retention at 8 KB, and the acceptors kept twice the retention all the time.
+   */
+  private reportProgress(): void {
+    const msg: Heartbeat = { type: 'heartbeat', ring: this.spec.ring, from: this.id, ballot: 0 as Ballot, decidedUpTo: toInstance(this.nextInstance) };
+    for (const a of this.spec.acceptors) this.out.send({ to: a, msg });
   }
 
   /** Asks acceptor `to` for what comes next, if this learner lacks it. */
