@@ -52,7 +52,7 @@ async function main(argv: string[]): Promise<void> {
   }
   if (command === 'start') {
     // node.ts (threads, transports) is loaded only by the command that runs a node.
-    const startNode: Parameters<typeof runStart>[1]['startNode'] = async (o) => (await import('../node/node.ts')).startNode(o);
+    const startNode: Parameters<typeof runStart>[1]['startNode'] = async (o, setup) => (await import('../node/node.ts')).startNode(o, setup);
     process.exit(await runStart(rest, { ...io, startNode, signals: process }));
   }
   if (command === 'status') {

@@ -116,7 +116,8 @@ function parseStartArgs(args: readonly string[]): StartArgs | null {
 }
 
 export type StartedNode = Pick<RingcastNode, 'proposer' | 'learner' | 'status' | 'threadReport' | 'close' | 'supervisor'>;
-export type NodeStarter = (options: { readonly deployment: DeploymentConfig; readonly self: string }) => Promise<StartedNode>;
+/** Starts the node; `setup` runs before its actors start (see startNode). */
+export type NodeStarter = (options: { readonly deployment: DeploymentConfig; readonly self: string }, setup?: (node: StartedNode) => void) => Promise<StartedNode>;
 type Signal = 'SIGINT' | 'SIGTERM';
 
 export interface StartDeps {
@@ -188,18 +189,26 @@ class NodeRun {
     }
     let node: StartedNode;
     try {
-      node = await this.deps.startNode({ deployment: this.config, self: this.me.name });
+      // The recorder subscribes before the actors start: it gets every instance from 0, also
+      // those a learner joining a running ring catches up on before startNode resolves.
+      node = await this.deps.startNode({ deployment: this.config, self: this.me.name }, (n) => this.subscribeRecorder(n, learners));
     } catch (e) {
       this.recorder?.close();
       this.deps.stderr(`ringcast start: node ${this.me.name} failed to start: ${e instanceof Error ? e.message : String(e)}`);
       return EXIT_FAILURE;
     }
-    const outcome = await this.serve(node, learners);
+    const outcome = await this.serve(node);
     return this.shutdown(node, outcome);
   }
 
+  private subscribeRecorder(node: StartedNode, learners: readonly { ring: number; index: number; id: number }[]): void {
+    const recorder = this.recorder;
+    if (recorder === null) return;
+    for (const l of learners) this.unsubscribes.push(node.learner(l.ring, l.index).onDeliver((d) => recorder.record(l.id, d), { borrow: true })); // the recorder reads the tags at once
+  }
+
   /** Runs until a signal (EXIT_OK) or a failure (EXIT_FAILURE). */
-  private async serve(node: StartedNode, learners: readonly { ring: number; index: number; id: number }[]): Promise<number> {
+  private async serve(node: StartedNode): Promise<number> {
     if (this.me.controlPort !== undefined && !(await this.openControl(node, this.me.controlPort))) return EXIT_FAILURE;
     let stopped: (code: number) => void = () => undefined;
     const until = new Promise<number>((resolve) => (stopped = resolve));
@@ -213,10 +222,6 @@ class NodeRun {
     });
     node.supervisor.on('crashed', (e) => this.say(`supervisor: ${e.childId} crashed (${e.reason}); restart in ${e.backoffMs ?? '-'} ms`));
     this.printActors(node);
-    const recorder = this.recorder;
-    if (recorder !== null) {
-      for (const l of learners) this.unsubscribes.push(node.learner(l.ring, l.index).onDeliver((d) => recorder.record(l.id, d), { borrow: true })); // the recorder reads the tags at once
-    }
     this.deps.stdout(`ringcast: node ${this.me.name} running${this.me.controlPort === undefined ? '' : ` (control port ${this.me.controlPort})`}; SIGINT or SIGTERM stops it`);
     this.startLoad(node);
     const code = await until;

@@ -167,6 +167,11 @@ export class ApiEndpoint {
     return sent;
   }
 
+  /** Whether the program has subscribed to a learner. */
+  isSubscribed(learner: number): boolean {
+    return this.subscriptions.has(learner);
+  }
+
   /** The next instance the API expects from a learner: every one below was handed to its callbacks. */
   deliveredUpTo(learner: number): number {
     return this.subscriptions.get(learner)?.nextInstance ?? 0;

@@ -272,7 +272,13 @@ export class RingcastNode {
       case 'proposer':
         return { ...base, epochWord: this.epochWordOf(a.address) };
       case 'learner':
-        return { ...base, subscribers: this.plan.subscribers.get(a.address) ?? [], startInstance: this.api.deliveredUpTo(a.address) };
+      {
+        // The program's subscription is part of the learner's start, not a frame that follows it:
+        // what the learner delivers before that frame came would not reach the program.
+        const planned = this.plan.subscribers.get(a.address) ?? [];
+        const subscribers = this.api.isSubscribed(a.address) ? [...planned, API_ADDRESS] : planned;
+        return { ...base, subscribers, startInstance: this.api.deliveredUpTo(a.address) };
+      }
       case 'coordinator':
       case 'gateway':
         return base;
@@ -367,9 +373,16 @@ export interface DeploymentStart {
  * Starts a node: every ring of `options` in this process, or this process's part of a
  * deployment, whose actors on other nodes are reached through the UDP gateway.
  */
-export async function startNode(options: NodeOptions | DeploymentStart): Promise<RingcastNode> {
+/**
+ * Starts a node. `setup` runs before any actor starts: a learner subscribed there (onDeliver)
+ * delivers to the program from instance 0 (subscribed after startNode resolves, it delivers what
+ * it decides from then on — on a node of a deployment joining a running ring, that misses the
+ * instances it catches up on first).
+ */
+export async function startNode(options: NodeOptions | DeploymentStart, setup?: (node: RingcastNode) => void): Promise<RingcastNode> {
   const node = 'deployment' in options ? deploymentNode(options) : inProcessNode(options);
   try {
+    setup?.(node);
     await node.start();
   } catch (e) {
     await node.close();

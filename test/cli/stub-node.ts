@@ -72,8 +72,9 @@ export class Harness {
   started: { deployment: DeploymentConfig; self: string } | null = null;
   constructor(readonly node: StubNode = new StubNode()) {}
 
-  readonly startNode: NodeStarter = async (o) => {
+  readonly startNode: NodeStarter = async (o, setup) => {
     this.started = o;
+    setup?.(this.node);
     return this.node;
   };
 

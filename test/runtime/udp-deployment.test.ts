@@ -90,6 +90,33 @@ describe('a ring across nodes over UDP (loopback)', () => {
     expect(seqs[1]).toEqual(seqs[0]);
   }, 60_000);
 
+  it('a node that joins a running ring hands a learner subscribed at setup every instance from 0', async () => {
+    const d = deployment('multicast', 18500);
+    for (const self of ['a1', 'a2', 'c']) {
+      const n = await startNode({ deployment: d, self });
+      n.onLog = () => undefined;
+      nodes.push(n);
+    }
+    const c = nodes[2] as RingcastNode;
+    const proposals: Promise<unknown>[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const bytes = new Uint8Array(256);
+      new DataView(bytes.buffer).setUint32(0, i, true);
+      proposals.push(c.proposer(1).propose(bytes));
+    }
+    await Promise.all(proposals);
+    // a3 starts now: its learner catches up on 2,000 decided values as soon as it runs.
+    const seqs: number[] = [];
+    const a3 = await startNode({ deployment: d, self: 'a3' }, (n) =>
+      n.learner(1).onDeliver((dd) => seqs.push(...dd.values.map((v) => new DataView(v.bytes.buffer, v.bytes.byteOffset).getUint32(0, true)))),
+    );
+    a3.onLog = () => undefined;
+    nodes.push(a3);
+    const end = Date.now() + 20_000;
+    while (Date.now() < end && seqs.length < 2000) await new Promise((r) => setTimeout(r, 20));
+    expect(seqs).toEqual(Array.from({ length: 2000 }, (_, k) => k));
+  }, 60_000);
+
   it('with 5% of datagrams lost, still delivers every value once, in order', async () => {
     const { acked, seqs } = await run(deployment('multicast', 18300, 0.05), 3000);
     expect(acked).toBe(3000);
