@@ -45,6 +45,13 @@ export class Proposer implements Role<Message, AckedRun> {
   /** Values proposed and not acknowledged: in `open` and in `pending`. */
   private inFlight = 0;
   private leaderIndex = 0;
+  /**
+   * A coordinator acknowledged something since the proposer last turned to another candidate.
+   * Until then it sends one run at a time: runs sent while no coordinator runs yet (a ring
+   * starting), or to a dead one, come back on the retry timer after runs sent later, and were
+   * decided after them.
+   */
+  private heard = false;
   private lastAckAt = 0;
   private now = 0;
   /** Smoothed ticks from send to ack: under load, values wait in queues longer than the floor. */
@@ -171,6 +178,7 @@ export class Proposer implements Role<Message, AckedRun> {
     if (this.inFlight > 0 && this.now - this.lastAckAt >= retryTicks) {
       this.lastAckAt = this.now;
       this.leaderIndex++;
+      this.heard = false;
       this.stats.leaderRotations++;
       this.resendAllInOrder();
     }
@@ -204,13 +212,22 @@ export class Proposer implements Role<Message, AckedRun> {
   ready(): Ready<AckedRun> {
     this.seal();
     const runs: ValueRun[] = [];
+    const held: PendingRun[] = [];
+    // Until a coordinator has acknowledged something since the last change of candidate, one run
+    // at a time (see `heard`).
+    let probing = !this.heard && this.anySent();
     for (const p of this.unsent) {
       if (p.sentAt >= 0 || this.pending.get(p.run.first) !== p) continue; // listed twice, or acked meanwhile
+      if (probing) {
+        held.push(p);
+        continue;
+      }
       p.sentAt = this.now;
       if (p.firstSentAt < 0) p.firstSentAt = this.now;
       runs.push(p.run);
+      probing = !this.heard;
     }
-    this.unsent = [];
+    this.unsent = held;
     for (const batch of batchesOf(runs, this.opts.submitBytesMax, this.opts.batchValuesMax)) {
       this.out.send({ to: this.leader, msg: { type: 'submit', ring: this.spec.ring, from: this.id, runs: batch } });
     }
@@ -231,9 +248,16 @@ export class Proposer implements Role<Message, AckedRun> {
     this.unsent.push(p);
   }
 
+  /** Whether a run was sent and not acknowledged yet. */
+  private anySent(): boolean {
+    for (const p of this.pending.values()) if (p.sentAt >= 0) return true;
+    return false;
+  }
+
   private onAck(m: Ack): void {
     const leaderIndex = this.spec.coordinators.indexOf(m.from);
     if (leaderIndex < 0) return this.drops.drop('ack-unknown-coordinator');
+    this.heard = true;
     const changed = leaderIndex !== this.leaderIndex % this.spec.coordinators.length;
     this.leaderIndex = leaderIndex;
     this.lastAckAt = this.now;

@@ -30,7 +30,14 @@ import {
   vid,
 } from './builders.ts';
 
+/** A proposer that has heard from coordinator C10 (an ack of nothing): it sends all it has. */
 function proposer(seqStart = 0, overrides: Partial<ProtocolOptions> = {}): Proposer {
+  const p = unheardProposer(seqStart, overrides);
+  p.step(ack(C10));
+  return p;
+}
+/** A proposer no coordinator has acknowledged anything to yet. */
+function unheardProposer(seqStart = 0, overrides: Partial<ProtocolOptions> = {}): Proposer {
   return new Proposer(P30, ringSpec(), smallOptions(overrides), seqStart);
 }
 const bytes = (size: number, fill = 0): Uint8Array => new Uint8Array(size).fill(fill);
@@ -216,7 +223,7 @@ describe('proposer retries', () => {
     expect(p.stats.leaderRotations).toBe(0);
   });
 
-  it('sends every unacked run to the next candidate at once, oldest first, when the leader goes quiet', () => {
+  it('turns to the next candidate with its oldest unacked run when the leader goes quiet, and sends the rest in order once it acks', () => {
     const p = proposer();
     proposeAll(p, [1]);
     p.ready();
@@ -226,18 +233,33 @@ describe('proposer retries', () => {
     // Value 0 went out at tick 0, value 1 at tick 2; no ack at all: C10 is given up at tick 5.
     const r = tickCollect(p, 3).at(-1) as Ready<AckedRun>;
     expect(routes(r)).toEqual([`submit->${C11}`]);
-    expect(submittedIds(r.messages)).toEqual([[vid(P30, 0), vid(P30, 1)]]);
+    expect(submittedIds(r.messages)).toEqual([[vid(P30, 0)]]);
     expect(p.stats.leaderRotations).toBe(1);
+    // C11 acks it: value 1 follows at once.
+    const afterAck = stepAll(p, ack(C11, vid(P30, 0)));
+    expect(routes(afterAck)).toEqual([`submit->${C11}`]);
+    expect(submittedIds(afterAck.messages)).toEqual([[vid(P30, 1)]]);
+  });
+
+  it('sends one run at a time until a coordinator acknowledges one: runs sent into the void are not overtaken', () => {
+    const p = unheardProposer();
+    // Three values, three runs of their own: only the first goes out while nobody has answered.
+    const sent = [1, 1, 1].flatMap(() => (proposeAll(p, [1]), submittedIds(p.ready().messages)));
+    expect(sent).toEqual([[vid(P30, 0)]]);
+    // An ack: everything held goes, oldest first.
+    const afterAck = stepAll(p, ack(C10, vid(P30, 0)));
+    expect(submittedIds(afterAck.messages)).toEqual([[vid(P30, 1), vid(P30, 2)]]);
   });
 
   it('sends the runs that went to another candidate to the coordinator that acks, at once and before newer ones', () => {
     const p = proposer();
     const v0 = at(proposeAll(p, [1]), 0);
     expect(routes(p.ready())).toEqual([`submit->${C10}`]);
-    // No ack for 5 ticks: C11 is tried, and value 1 goes there too.
+    // No ack for 5 ticks: C11 is tried with value 0.
     expect(routes(tickCollect(p, 5).at(-1) as Ready<AckedRun>)).toEqual([`submit->${C11}`]);
     proposeAll(p, [1]);
-    expect(routes(p.ready())).toEqual([`submit->${C11}`]);
+    // C11 has acknowledged nothing yet: value 1 waits.
+    expect(routes(p.ready())).toEqual([]);
     // C10 was alive after all (C11 may be dead): its ack makes it the leader again. Value 1 must
     // reach it before value 2, or value 2 is decided first while value 1 waits for its retry.
     const afterAck = stepAll(p, ack(C10, v0.id));
