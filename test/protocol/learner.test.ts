@@ -212,13 +212,16 @@ describe('learner repair', () => {
     expect(stepAll(l, decision(A2, [16, B1])).messages).toEqual([]);
   });
 
-  it('tells every acceptor how far it has delivered, every tick', () => {
+  it('tells every acceptor how far it has delivered, on every tick it moved, and every heartbeatTicks otherwise', () => {
     const l = learner(L20);
+    const reports = (n: number): number[][] =>
+      tickCollect(l, n).map((r) => r.messages.flatMap((o) => (o.msg.type === 'heartbeat' ? [o.msg.decidedUpTo] : [])));
+    const toAll = (upTo: number): number[] => [upTo, upTo, upTo];
     stepAll(l, proposal(0), decision(A2, [0, B1]));
-    const first = tickCollect(l, 1).map((r) => r.messages.filter((o) => o.msg.type === 'heartbeat'));
+    expect(reports(1)).toEqual([toAll(1)]);
     stepAll(l, proposal(1), decision(A2, [1, B1]));
-    const second = tickCollect(l, 1).map((r) => r.messages.filter((o) => o.msg.type === 'heartbeat'));
-    expect([...first, ...second]).toEqual([1, 2].map((upTo) => [A1, A2, A3].map((a) => to(a, heartbeat(L20, 0 as Ballot, upTo)))));
+    // Moved on tick 2 (reported); unmoved on tick 3; heartbeatTicks (2) on tick 4.
+    expect(reports(3)).toEqual([toAll(2), [], toAll(2)]);
   });
 
   it('asks nothing while it is not behind', () => {
