@@ -31,7 +31,7 @@ const learnerActor: ActorModule = {
     let progressAt = ctx.nowMs();
     let deliveredUpTo = role.deliveredUpTo as number;
     let warned = false;
-    const waitingMs = (now: number): number => (role.headOfLine().highestKnown >= role.deliveredUpTo ? now - progressAt : 0);
+    const waitingMs = (now: number): number => (role.waiting ? now - progressAt : 0);
     const watch = (now: number): void => {
       if (role.deliveredUpTo !== deliveredUpTo || waitingMs(now) === 0) {
         deliveredUpTo = role.deliveredUpTo;

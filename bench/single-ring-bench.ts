@@ -14,6 +14,7 @@ import { parseArgs } from 'node:util';
 import { Histogram } from '../src/metrics/histogram.ts';
 import { createSpscRing } from '../src/sab-ring/index.ts';
 import { startNode, type RingcastNode } from '../runtime/node/node.ts';
+import { defaultLoadWindow } from '../runtime/cli/load-and-record.ts';
 
 const { values: args } = parseArgs({ options: { seconds: { type: 'string' }, quick: { type: 'boolean' }, 'retained-bytes': { type: 'string' } } });
 const RETAINED = args['retained-bytes'] === undefined ? undefined : Number(args['retained-bytes']);
@@ -29,14 +30,6 @@ interface Result {
   latency: Histogram;
 }
 
-/**
- * Values kept outstanding at maximum load: 8 MiB of them, between 512 and 8,192 values. Deeper
- * queues cost 8 KB values dearly (8,192 outstanding, 64 MiB in flight: the worker spent 23-32 µs
- * per value against 12 µs with 1,024), while 1 KB values gain up to 8,192.
- */
-function windowFor(bytes: number): number {
-  return Math.max(512, Math.min(8192, Math.round((8 * 1024 * 1024) / bytes)));
-}
 
 /** The send time in a value's first 8 bytes; one DataView per buffer (a delivery's values share one). */
 let stampView: DataView = new DataView(new ArrayBuffer(8));
@@ -135,7 +128,7 @@ for (const placement of PLACEMENTS) {
     node.onLog = () => undefined;
     const threads = node.threadReport().length;
     // Warm up for 3 s: the JIT, and the first touch of the acceptors' vote-store pages (tens of MB).
-    const window = windowFor(bytes);
+    const window = defaultLoadWindow(bytes);
     await offer(node, bytes, 3, { window });
     const max = await offer(node, bytes, SECONDS, { window });
     const fresh = await offer(node, bytes, SECONDS, { window }, { fresh: true });

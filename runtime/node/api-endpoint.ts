@@ -167,19 +167,12 @@ export class ApiEndpoint {
     return sent;
   }
 
-  /** Whether the program has subscribed to a learner. */
-  isSubscribed(learner: number): boolean {
-    return this.subscriptions.has(learner);
-  }
-
-  /** The next instance the API expects from a learner: every one below was handed to its callbacks. */
-  deliveredUpTo(learner: number): number {
-    return this.subscriptions.get(learner)?.nextInstance ?? 0;
-  }
-
-  /** A restarted learner forgot its subscribers: subscribe again. */
-  resubscribe(learner: number): void {
-    if (this.subscriptions.has(learner)) this.sendSubscribe(learner, true);
+  /**
+   * The next instance the program expects from a learner (every one below was handed to its
+   * callbacks), or null when the program has not subscribed to it.
+   */
+  subscribedFrom(learner: number): number | null {
+    return this.subscriptions.get(learner)?.nextInstance ?? null;
   }
 
   /**

@@ -96,7 +96,6 @@ export class RingcastNode {
   private readonly hosts: (HostHandle | null)[];
   private readonly hostStarting = new Map<number, Promise<HostHandle>>();
   private readonly live = new Map<number, ActorIncarnation>();
-  private readonly incarnations = new Map<number, number>();
   private readonly stores = new Map<number, SabVoteStore>();
   private readonly epochWords = new Map<number, SharedArrayBuffer>();
   private readonly threadInfo = new Map<number, ThreadInfo>();
@@ -250,12 +249,9 @@ export class RingcastNode {
       restart: a.restart,
       start: async () => {
         const host = await this.ensureHost(this.hostOfActor.get(a.address) ?? -1);
-        const incarnation = this.incarnations.get(a.address) ?? 0;
-        this.incarnations.set(a.address, incarnation + 1);
         await host.startActor({ address: a.address, name: a.name, module: a.module, ...(a.exportName === undefined ? {} : { exportName: a.exportName }), args: this.argsFor(a) });
         const inc = new ActorIncarnation(a, host, this.progress);
         this.live.set(a.address, inc);
-        if (a.role === 'learner' && incarnation > 0) this.api.resubscribe(a.address);
         return inc;
       },
     };
@@ -276,8 +272,8 @@ export class RingcastNode {
         // The program's subscription is part of the learner's start, not a frame that follows it:
         // what the learner delivers before that frame came would not reach the program.
         const planned = this.plan.subscribers.get(a.address) ?? [];
-        const subscribers = this.api.isSubscribed(a.address) ? [...planned, API_ADDRESS] : planned;
-        return { ...base, subscribers, startInstance: this.api.deliveredUpTo(a.address) };
+        const from = this.api.subscribedFrom(a.address);
+        return { ...base, subscribers: from === null ? planned : [...planned, API_ADDRESS], startInstance: from ?? 0 };
       }
       case 'coordinator':
       case 'gateway':

@@ -105,22 +105,31 @@ export class Learner implements Role<Message, DeliveredRuns> {
       // Started past instance 0 (restarted): what was decided while it was away is a gap for
       // sure, not a reordering; ask for it now, before the acceptors trim it.
       this.resuming = false;
-      this.repair(this.spec.acceptors[this.repairTarget++ % this.spec.acceptors.length] as NodeId);
+      this.repair(this.nextRepairTarget());
     }
   }
 
   tick(): void {
     this.now++;
     this.reportProgress();
-    if (this.nextInstance > this.highestKnown || this.complete.has(this.nextInstance)) {
+    if (!this.waiting) {
       this.stalledSince = null;
       return;
     }
     this.stalledSince ??= this.now;
     if (this.now - this.stalledSince < this.opts.learnerGapTicks) return;
     if (this.now - this.lastRepairAt < this.opts.repairTimeoutTicks) return;
-    const acceptors = this.spec.acceptors;
-    this.repair(acceptors[this.repairTarget++ % acceptors.length] as NodeId);
+    this.repair(this.nextRepairTarget());
+  }
+
+  /** Waiting for an instance known decided: the next one to deliver lacks its value or its decision. */
+  get waiting(): boolean {
+    return this.nextInstance <= this.highestKnown && !this.complete.has(this.nextInstance);
+  }
+
+  /** The acceptors are asked in turn. */
+  private nextRepairTarget(): NodeId {
+    return this.spec.acceptors[this.repairTarget++ % this.spec.acceptors.length] as NodeId;
   }
 
   /**
@@ -138,7 +147,7 @@ export class Learner implements Role<Message, DeliveredRuns> {
 
   /** Asks acceptor `to` for what comes next, if this learner lacks it. */
   private repair(to: NodeId): void {
-    if (this.nextInstance > this.highestKnown || this.complete.has(this.nextInstance)) return;
+    if (!this.waiting) return;
     this.lastRepairAt = this.now;
     const instanceTo = Math.min(this.highestKnown + 1, this.nextInstance + this.opts.repairInstancesMax);
     this.repairRequestedTo = instanceTo;

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/sim/cluster.ts';
 import { nodeId, ringId, type NodeId } from '../../src/protocol/ids.ts';
-import type { Dissemination } from '../../src/protocol/options.ts';
+import type { Dissemination, ProtocolOptions } from '../../src/protocol/options.ts';
+import type { Message } from '../../src/protocol/messages.ts';
 
 const n = (x: number): NodeId => nodeId(x);
 function ring(mode: Dissemination) {
@@ -25,17 +26,30 @@ describe.each(['multicast', 'ring'] as const)('smoke %s', (mode) => {
   });
 });
 
+/**
+ * Three acceptors, one coordinator, one learner (20) and one proposer (30); every `every`-th
+ * message that `lossy` picks is lost.
+ */
+function lossyRing(mode: Dissemination, protocol: Partial<ProtocolOptions>, lossy: (to: number, msg: Message) => boolean, every: number): Cluster {
+  let k = 0;
+  return new Cluster({
+    ring: { ring: ringId(1), acceptors: [n(1), n(2), n(3)], coordinators: [n(10)], learners: [n(20)], dissemination: mode },
+    proposers: [n(30)],
+    protocol,
+    policy: (_from, to, msg) => ({ drop: lossy(to, msg) && ++k % every === 0, delayTicks: 1, duplicates: 0 }),
+  });
+}
+
 describe('window top-ups with instances in flight', () => {
   // Regression: a top-up once declared every instance below its start decided, so instances in
   // flight whose decision was lost were skipped by the leader and never delivered.
   it.each(['multicast', 'ring'] as const)('delivers every value with tiny windows and lost Phase 2 messages (%s)', (mode) => {
-    let k = 0;
-    const c = new Cluster({
-      ring: { ring: ringId(1), acceptors: [n(1), n(2), n(3)], coordinators: [n(10)], learners: [n(20)], dissemination: mode },
-      proposers: [n(30)],
-      protocol: { phase1WindowInstances: 8, instancesInFlightMax: 4, learnerWindowInstances: 64, acceptorRetainedInstancesMax: 64, batchValuesMax: 4 },
-      policy: (_from, _to, msg) => ({ drop: (msg.type === 'phase2a' || msg.type === 'phase2b' || msg.type === 'decision') && ++k % 7 === 0, delayTicks: 1, duplicates: 0 }),
-    });
+    const c = lossyRing(
+      mode,
+      { phase1WindowInstances: 8, instancesInFlightMax: 4, learnerWindowInstances: 64, acceptorRetainedInstancesMax: 64, batchValuesMax: 4 },
+      (_to, msg) => msg.type === 'phase2a' || msg.type === 'phase2b' || msg.type === 'decision',
+      7,
+    );
     const ids = [];
     for (let i = 0; i < 400; i++) ids.push(c.propose(n(30), new Uint8Array([i & 255])));
     expect(c.runUntil(() => c.deliveredValues(n(20)).length === 400, 20_000)).toBe(true);
@@ -48,13 +62,12 @@ describe('acceptor retention when decisions are lost', () => {
   // so it could trim nothing and kept every vote from then on (4,228 of a 1,024 limit after
   // 20,000 values here, and growing).
   it.each(['multicast', 'ring'] as const)('stays within acceptorRetainedInstancesMax (%s)', (mode) => {
-    let k = 0;
-    const c = new Cluster({
-      ring: { ring: ringId(1), acceptors: [n(1), n(2), n(3)], coordinators: [n(10)], learners: [n(20)], dissemination: mode },
-      proposers: [n(30)],
-      protocol: { acceptorRetainedInstancesMax: 1024, phase1WindowInstances: 256, instancesInFlightMax: 16, batchValuesMax: 4 },
-      policy: (_from, to, msg) => ({ drop: msg.type === 'decision' && [1, 2, 3].includes(to) && ++k % 50 === 0, delayTicks: 1, duplicates: 0 }),
-    });
+    const c = lossyRing(
+      mode,
+      { acceptorRetainedInstancesMax: 1024, phase1WindowInstances: 256, instancesInFlightMax: 16, batchValuesMax: 4 },
+      (to, msg) => msg.type === 'decision' && [1, 2, 3].includes(to),
+      50,
+    );
     const ids = [];
     for (let round = 0; round < 10; round++) {
       for (let v = 0; v < 2000; v++) ids.push(c.propose(n(30), new Uint8Array([v & 255])));
