@@ -184,7 +184,7 @@ const proposerActor: ActorModule = {
             return ids.length * 4;
           });
         }
-        refused.clear();
+        if (refused.size > 0) refused.clear(); // clear() makes a new table even when empty
       },
     };
   },

@@ -70,7 +70,12 @@ export class PostOffice {
   private local: Uint8Array[] = [];
   private localObjects: LocalObject[] = [];
   private scratch = new Uint8Array(64 * 1024);
-  private readonly dirty = new Set<number>();
+  /**
+   * Hosts sent to since the last flush, to be woken: a flag per host and a list, not a Set cleared
+   * on every flush (see src/protocol/int-map.ts on tables replaced at a high rate).
+   */
+  private readonly dirtyFlags: Uint8Array;
+  private readonly dirty: number[] = [];
   private readonly remote: ReadonlySet<number>;
   /** Rings whose group has members on other nodes, and rings with members among this process's actors. */
   private readonly groupsWithRemote = new Set<number>();
@@ -98,6 +103,7 @@ export class PostOffice {
       if (sab !== null && sab !== undefined) this.consumers.push(attachSpscRing(sab).consumer());
     }
     this.overflow = Array.from({ length: topo.hostCount }, () => []);
+    this.dirtyFlags = new Uint8Array(topo.hostCount);
   }
 
   /**
@@ -248,7 +254,7 @@ export class PostOffice {
     writeEnvelope(bytes, offset, dst, src, kind, 0);
     producer.commit(ENVELOPE_BYTES + write(bytes, offset + ENVELOPE_BYTES));
     this.stats.framesSent++;
-    this.dirty.add(h);
+    this.markDirty(h);
     return 'sent';
   }
 
@@ -268,7 +274,7 @@ export class PostOffice {
     }
     const queue = this.overflow[h] as Uint8Array[];
     if (queue.length === 0 && producer.tryWrite(frame)) {
-      this.dirty.add(h);
+      this.markDirty(h);
       return true;
     }
     if (queue.length >= this.topo.overflowFramesMax) {
@@ -320,11 +326,21 @@ export class PostOffice {
       while (k < queue.length && producer.tryWrite(queue[k] as Uint8Array)) k++;
       if (k > 0) {
         queue.splice(0, k);
-        this.dirty.add(h);
+        this.markDirty(h);
       }
     }
-    for (const h of this.dirty) this.doorbells.ring(h);
-    this.dirty.clear();
+    for (let k = 0; k < this.dirty.length; k++) {
+      const h = this.dirty[k] as number;
+      this.dirtyFlags[h] = 0;
+      this.doorbells.ring(h);
+    }
+    this.dirty.length = 0;
+  }
+
+  private markDirty(h: number): void {
+    if (this.dirtyFlags[h] === 1) return;
+    this.dirtyFlags[h] = 1;
+    this.dirty.push(h);
   }
 
   /** Every object waiting to be handed to an actor of this thread. */

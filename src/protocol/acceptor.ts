@@ -3,6 +3,7 @@
  * and — when it is the last member of that ring, so that its vote completes a majority — decides.
  * It serves decided values to learners that missed them.
  */
+import { IntMap, IntSet } from './int-map.ts';
 import { unreachable } from '../assert.ts';
 import { ballotNode, instance as toInstance, type Ballot, type Instance, type NodeId } from './ids.ts';
 import {
@@ -22,7 +23,7 @@ import {
   type Value,
 } from './messages.ts';
 import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
-import { appendTo } from './multimap.ts';
+import { ListsByKey } from './multimap.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
 import { isValidLayout, layoutIndex } from './ring-layout.ts';
 import type { ValueRun } from './runs.ts';
@@ -63,11 +64,11 @@ export class Acceptor implements Role<Message, never> {
   private readonly coordinatorSet: ReadonlySet<NodeId>;
   private readonly quorum: number;
   private promised: Ballot;
-  private readonly votes = new Map<Instance, Vote>();
+  private readonly votes = new IntMap<Instance, Vote>();
   /** Multicast mode: votes that arrived before the value they vote on. */
-  private readonly pendingVotes = new Map<Instance, PendingVote>();
-  private readonly decisionsOut = new Map<Destination, DecisionEntry[]>();
-  private readonly deliversOut = new Map<NodeId, AcceptedEntry[]>();
+  private readonly pendingVotes = new IntMap<Instance, PendingVote>();
+  private readonly decisionsOut = new ListsByKey<Destination, DecisionEntry>();
+  private readonly deliversOut = new ListsByKey<NodeId, AcceptedEntry>();
   private trimmedBelow = 0;
   private decidedUpTo = 0;
   /**
@@ -82,7 +83,7 @@ export class Acceptor implements Role<Message, never> {
   private readonly learnersAt = new Map<NodeId, { upTo: number; heardAt: number }>();
   private readonly learnerSet: ReadonlySet<NodeId>;
   private retainedBytes = 0;
-  private readonly decidedNoVote = new Set<number>();
+  private readonly decidedNoVote = new IntSet();
   private now = 0;
 
   constructor(
@@ -170,8 +171,8 @@ export class Acceptor implements Role<Message, never> {
   }
 
   forEachHeldRun(each: (r: ValueRun) => void): void {
-    for (const v of this.votes.values()) forEachValueRun(v.value, each);
-    for (const entries of this.deliversOut.values()) for (const e of entries) forEachValueRun(e.value, each);
+    this.votes.forEach((v) => forEachValueRun(v.value, each));
+    this.deliversOut.forEachItem((e) => forEachValueRun(e.value, each));
     this.out.forEachRun(each);
   }
 
@@ -411,27 +412,25 @@ export class Acceptor implements Role<Message, never> {
   }
 
   private queueDecision(to: Destination, e: DecisionEntry): void {
-    appendTo(this.decisionsOut, to, e);
+    this.decisionsOut.append(to, e);
   }
 
   private queueDeliver(to: NodeId, e: AcceptedEntry): void {
-    appendTo(this.deliversOut, to, e);
+    this.deliversOut.append(to, e);
   }
 
   private flushDecisions(): void {
     const ring = this.spec.ring;
-    for (const [to, entries] of this.decisionsOut) {
+    this.decisionsOut.drain((to, entries) => {
       for (const chunk of chunks(entries, this.opts.decisionEntriesMax)) {
         this.out.send({ to, msg: { type: 'decision', ring, from: this.id, entries: chunk } });
       }
-    }
-    for (const [to, entries] of this.deliversOut) {
+    });
+    this.deliversOut.drain((to, entries) => {
       for (const chunk of chunksByBytes(entries, this.opts.repairInstancesMax, this.opts.messageBytesMax)) {
         this.out.send({ to, msg: { type: 'deliver', ring, from: this.id, entries: chunk } });
       }
-    }
-    this.decisionsOut.clear();
-    this.deliversOut.clear();
+    });
   }
 }
 

@@ -20,7 +20,8 @@ import {
 } from './messages.ts';
 import { chunks } from './acceptor.ts';
 import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
-import { appendTo } from './multimap.ts';
+import { ListsByKey } from './multimap.ts';
+import { IntMap, IntSet } from './int-map.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
 import { batchesOf, runValueBytes, runsCount, runsFitting, type ValueRun } from './runs.ts';
 
@@ -66,18 +67,18 @@ export class Coordinator implements Role<Message, never> {
   private windowTo = 0;
   private nextInstance = 0;
   /** Values that must go into given instances: Phase 1 findings and gap fills. */
-  private readonly reserved = new Map<number, Value>();
+  private readonly reserved = new IntMap<number, Value>();
   private reservedMax = -1;
-  private readonly inflight = new Map<number, InFlight>();
+  private readonly inflight = new IntMap<number, InFlight>();
   /** Runs waiting for an instance, and the first ids of the runs queued or in flight. */
   private queue: ValueRun[] = [];
   private queueHead = 0;
   private queuedCount = 0;
-  private readonly queuedIds = new Set<ValueId>();
+  private readonly queuedIds = new IntSet<ValueId>();
   private decidedUpTo = 0;
-  private readonly decidedAbove = new Set<number>();
+  private readonly decidedAbove = new IntSet();
   private readonly acceptorHeardAt = new Map<NodeId, number>();
-  private readonly acksOut = new Map<NodeId, ValueId[]>();
+  private readonly acksOut = new ListsByKey<NodeId, ValueId>();
   /** Counters for status and tests. */
   readonly stats = { instancesProposed: 0, instancesDecided: 0, phase2Resends: 0, reconfigurations: 0, takeovers: 0 };
 
@@ -166,12 +167,11 @@ export class Coordinator implements Role<Message, never> {
   }
 
   ready(): Ready<never> {
-    for (const [to, firsts] of this.acksOut) {
+    this.acksOut.drain((to, firsts) => {
       for (const chunk of chunks(firsts, this.opts.batchValuesMax)) {
         this.out.send({ to, msg: { type: 'ack', ring: this.spec.ring, from: this.id, firsts: chunk } });
       }
-    }
-    this.acksOut.clear();
+    });
     return this.out.take();
   }
 
@@ -359,8 +359,8 @@ export class Coordinator implements Role<Message, never> {
   }
 
   forEachHeldRun(each: (r: ValueRun) => void): void {
-    for (const v of this.reserved.values()) forEachValueRun(v, each);
-    for (const f of this.inflight.values()) forEachValueRun(f.value, each);
+    this.reserved.forEach((v) => forEachValueRun(v, each));
+    this.inflight.forEach((f) => forEachValueRun(f.value, each));
     for (let k = this.queueHead; k < this.queue.length; k++) each(this.queue[k] as ValueRun);
     for (const round of [this.phase1, this.topUp]) if (round !== null) for (const reply of round.replies.values()) forEachMessageRun(reply, each);
     this.out.forEachRun(each);
@@ -463,7 +463,7 @@ export class Coordinator implements Role<Message, never> {
   private ackRuns(runs: readonly ValueRun[]): void {
     for (const r of runs) {
       this.queuedIds.delete(r.first);
-      appendTo(this.acksOut, valueIdProposer(r.first), r.first);
+      this.acksOut.append(valueIdProposer(r.first), r.first);
     }
   }
 

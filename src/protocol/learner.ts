@@ -3,6 +3,7 @@
  * instances in order with duplicate runs of client values removed, and asks acceptors for what it missed.
  * In `ring` mode it also passes decided values on down the learner chain.
  */
+import { IntMap } from './int-map.ts';
 import { unreachable } from '../assert.ts';
 import { instance as toInstance, type Ballot, type Instance, type NodeId } from './ids.ts';
 import { DedupTable } from './dedup.ts';
@@ -22,9 +23,10 @@ export class Learner implements Role<Message, DeliveredRuns> {
   private readonly acceptorSet: ReadonlySet<NodeId>;
   private readonly chainNext: NodeId | undefined;
   private nextInstance: number;
-  private readonly proposals = new Map<number, { ballot: Ballot; value: Value }[]>();
-  private readonly decided = new Map<number, Ballot>();
-  private readonly complete = new Map<number, AcceptedEntry>();
+  // Keyed by instance, within the learner's window: IntMap, not Map (see int-map.ts).
+  private readonly proposals = new IntMap<number, { ballot: Ballot; value: Value }[]>();
+  private readonly decided = new IntMap<number, Ballot>();
+  private readonly complete = new IntMap<number, AcceptedEntry>();
   /** Highest instance known to be decided. */
   private highestKnown = -1;
   private stalledSince: number | null = null;
@@ -159,8 +161,10 @@ export class Learner implements Role<Message, DeliveredRuns> {
   }
 
   forEachHeldRun(each: (r: ValueRun) => void): void {
-    for (const list of this.proposals.values()) for (const p of list) forEachValueRun(p.value, each);
-    for (const e of this.complete.values()) forEachValueRun(e.value, each);
+    this.proposals.forEach((list) => {
+      for (const p of list) forEachValueRun(p.value, each);
+    });
+    this.complete.forEach((e) => forEachValueRun(e.value, each));
     for (const e of this.chainOut) forEachValueRun(e.value, each);
     for (const d of this.out.pendingDelivered) for (const r of d.runs) each(r);
     this.out.forEachRun(each);

@@ -6,6 +6,7 @@
  */
 import { unreachable } from '../assert.ts';
 import { ErrorCode, RingcastError } from '../errors.ts';
+import { IntMap } from './int-map.ts';
 import { EPOCH_SEQS, SEQ_MAX, valueId, type NodeId, type ValueId } from './ids.ts';
 import type { Ack, Message } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
@@ -23,6 +24,8 @@ interface PendingRun {
   sentAt: number;
   /** Tick of the first send; -1 before it. Ack times are measured from here. */
   firstSentAt: number;
+  /** Its place in `sendOrder` (counted from the start of the proposer's life): older places are stale. */
+  place: number;
 }
 
 export class Proposer implements Role<Message, AckedRun> {
@@ -38,8 +41,20 @@ export class Proposer implements Role<Message, AckedRun> {
   private open: Uint8Array[] = [];
   private openFirst = 0 as ValueId;
   private openBytes = 0;
-  /** Runs by first id, in order of last send, so the ones due for a re-send come first. */
-  private readonly pending = new Map<ValueId, PendingRun>();
+  /**
+   * Runs by first id. An IntMap, not a Map: a Map taking a key per run and dropping one per ack
+   * replaces its table every few dozen runs, and V8 links replaced tables, so that once one was
+   * promoted every later one was kept through scavenges with the runs it held (see int-map.ts).
+   */
+  private readonly pending = new IntMap<ValueId, PendingRun>();
+  /**
+   * Pending runs in order of last send (or of queueing, before the first), so the ones due for a
+   * re-send come first: a run sent again takes a new place at the end, and the place of a run
+   * acknowledged or moved is emptied. `sendOrderBase` is the place of index 0.
+   */
+  private sendOrder: (PendingRun | undefined)[] = [];
+  private sendOrderHead = 0;
+  private sendOrderBase = 0;
   private unsent: PendingRun[] = [];
   private nextOrder = 0;
   /** Values proposed and not acknowledged: in `open` and in `pending`. */
@@ -166,15 +181,21 @@ export class Proposer implements Role<Message, AckedRun> {
     this.now++;
     const retryTicks = this.retryTicks;
     const due = this.now - retryTicks;
-    for (const [first, p] of this.pending) {
+    for (let k = this.sendOrderHead; k < this.sendOrder.length; k++) {
+      const p = this.sendOrder[k];
+      if (p === undefined) {
+        if (k === this.sendOrderHead) this.sendOrderHead++;
+        continue;
+      }
       if (p.sentAt < 0) continue;
       if (p.sentAt > due) break;
-      this.pending.delete(first); // re-inserted at the end: the map stays ordered by send time
+      if (k === this.sendOrderHead) this.sendOrderHead++;
       p.sentAt = -1;
-      this.pending.set(first, p);
+      this.placeLast(p); // visited again further on, and skipped: it waits to be sent
       this.unsent.push(p);
       this.stats.resends += p.run.count;
     }
+    this.compactSendOrder();
     if (this.inFlight > 0 && this.now - this.lastAckAt >= retryTicks) {
       this.lastAckAt = this.now;
       this.leaderIndex++;
@@ -191,17 +212,19 @@ export class Proposer implements Role<Message, AckedRun> {
    */
   private resendAllInOrder(): void {
     const all = [...this.pending.values()].sort((a, b) => a.order - b.order);
-    this.pending.clear();
+    this.sendOrderBase += this.sendOrder.length;
+    this.sendOrder = [];
+    this.sendOrderHead = 0;
     for (const p of all) {
       if (p.sentAt >= 0) this.stats.resends += p.run.count;
       p.sentAt = -1;
-      this.pending.set(p.run.first, p);
+      this.placeLast(p);
     }
     this.unsent = all;
   }
 
   forEachHeldRun(each: (r: ValueRun) => void): void {
-    for (const p of this.pending.values()) each(p.run);
+    this.pending.forEach((p) => each(p.run));
     this.out.forEachRun(each);
   }
 
@@ -243,15 +266,39 @@ export class Proposer implements Role<Message, AckedRun> {
   }
 
   private enqueue(run: ValueRun, tag?: unknown, tagOffset = 0): void {
-    const p: PendingRun = { run, tag, tagOffset, order: this.nextOrder++, sentAt: -1, firstSentAt: -1 };
+    const p: PendingRun = { run, tag, tagOffset, order: this.nextOrder++, sentAt: -1, firstSentAt: -1, place: -1 };
     this.pending.set(run.first, p);
+    this.placeLast(p);
     this.unsent.push(p);
+  }
+
+  private placeLast(p: PendingRun): void {
+    this.unplace(p);
+    p.place = this.sendOrderBase + this.sendOrder.length;
+    this.sendOrder.push(p);
+  }
+
+  private unplace(p: PendingRun): void {
+    const k = p.place - this.sendOrderBase;
+    if (k >= 0 && this.sendOrder[k] === p) this.sendOrder[k] = undefined;
+  }
+
+  /** Drops the stale entries at the front once they are most of the list. */
+  private compactSendOrder(): void {
+    const head = this.sendOrderHead;
+    if (head < 1024 || head * 2 < this.sendOrder.length) return;
+    this.sendOrder = this.sendOrder.slice(head);
+    this.sendOrderBase += head;
+    this.sendOrderHead = 0;
   }
 
   /** Whether a run was sent and not acknowledged yet. */
   private anySent(): boolean {
-    for (const p of this.pending.values()) if (p.sentAt >= 0) return true;
-    return false;
+    let sent = false;
+    this.pending.forEach((p) => {
+      if (p.sentAt >= 0) sent = true;
+    });
+    return sent;
   }
 
   private onAck(m: Ack): void {
@@ -265,6 +312,7 @@ export class Proposer implements Role<Message, AckedRun> {
       const p = this.pending.get(first);
       if (p === undefined) continue;
       this.pending.delete(first);
+      this.unplace(p);
       if (p.firstSentAt >= 0) this.ackTicksSmoothed += (this.now - p.firstSentAt - this.ackTicksSmoothed) / 8;
       this.inFlight -= p.run.count;
       this.stats.valuesAcked += p.run.count;
