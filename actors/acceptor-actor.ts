@@ -17,7 +17,10 @@ const acceptorActor: ActorModule = {
     const binding = bindRole(ctx, args.spec.ring, role, {
       persist(p) {
         if (p.promised !== null) store.savePromise(p.promised);
-        if (p.accepted.length > 0 || p.decided.length > 0) store.append(p.accepted, p.decided, () => role.snapshot());
+        if (p.accepted.length === 0 && p.decided.length === 0) return;
+        // The memory store asks the role instance by instance when it cleans; the file store compacts from a snapshot.
+        if (store instanceof SabVoteStore) store.append(p.accepted, p.decided, () => role);
+        else store.append(p.accepted, p.decided, () => role.snapshot());
       },
       status: () => ({ role: 'acceptor', promised: role.promisedBallot, votes: role.retainedInstances, storage: s.kind === 'memory' ? 'memory' : s.mode, storeBytes: store.usedBytes, ...(store instanceof FileVoteStore ? { fsyncErrors: store.fsyncErrors } : {}) }),
     });

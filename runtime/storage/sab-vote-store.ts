@@ -18,7 +18,10 @@
  * writes are never published.
  *
  * Record: u32 tag | u32 body bytes | body, padded to 8 bytes. Tag FRAME: the body is a codec frame
- * (decisions, and votes for noop and skip values). Tag BATCH_VOTE: a vote for a batch, written
+ * (votes for noop and skip values). Tag DECISIONS: u32 count | u32 0, then per decision f64
+ * instance | f64 ballot — read where they lie when the log is cleaned (as codec frames, decoding
+ * every decision record of the stretch being cleaned took most of a cleaning's 4-10 ms, a stall of
+ * the acceptor's thread every few seconds even at 20,000 values/s). Tag BATCH_VOTE: a vote for a batch, written
  * straight into the buffer without a codec frame: f64 instance | f64 ballot | u32 runs | u32 0,
  * then per run (protocol/runs.ts) f64 first id | u32 values | u32 packed length | u32 pad | u32 0 |
  * pad bytes | packed bytes, one copy per run. The pad puts the packed bytes at the same address
@@ -38,6 +41,9 @@ const PROMISE_BYTE = 16;
 const TAG_FRAME = 1;
 const TAG_BATCH_VOTE = 2;
 const TAG_WRAP = 3;
+const TAG_DECISIONS = 4;
+const DECISIONS_HEAD = 8;
+const DECISION_BYTES = 16;
 const RECORD_HEAD = 8;
 const VOTE_HEAD = 24;
 const RUN_HEAD = 24;
@@ -52,10 +58,23 @@ interface PlannedRecord {
   readonly write: (at: number) => number;
 }
 
-/** What the acceptor holds now, asked once per cleaning: the ballot of each vote, and its decided instances. */
-interface Holding {
-  readonly votes: Map<number, number>;
-  readonly decided: Set<number>;
+/**
+ * What the acceptor holds now, asked during a cleaning, instance by instance: the ballot of its
+ * vote, and whether it knows that instance decided. The acceptor answers from its own state; a
+ * caller may instead hand its whole state (AcceptorState), which is indexed once per cleaning.
+ */
+export interface HeldVotes {
+  heldBallot(instance: number): number | undefined;
+  heldDecided(instance: number): boolean;
+}
+
+function heldVotesOf(state: AcceptorState | HeldVotes): HeldVotes {
+  if (!('accepted' in state)) return state;
+  const votes = new Map<number, number>();
+  const decided = new Set<number>();
+  for (const e of state.accepted) votes.set(e.instance, e.ballot);
+  for (const d of state.decided ?? []) decided.add(d.instance);
+  return { heldBallot: (i) => votes.get(i), heldDecided: (i) => decided.has(i) };
 }
 
 export class SabVoteStore {
@@ -101,10 +120,10 @@ export class SabVoteStore {
       if (tag === TAG_BATCH_VOTE) {
         const e = this.readBatchVote(at, at + body);
         byInstance.set(e.instance, e);
+      } else if (tag === TAG_DECISIONS) {
+        this.forEachDecision(at, body, pos, (instance, ballot) => void decided.set(instance, { instance: instance as Instance, ballot: ballot as Ballot }));
       } else if (tag === TAG_FRAME) {
-        const msg = this.readFrame(at, body, pos);
-        if (msg.type === 'deliver') for (const e of msg.entries) byInstance.set(e.instance, copyEntry(e));
-        else if (msg.type === 'decision') for (const d of msg.entries) decided.set(d.instance, d);
+        for (const e of this.readFrame(at, body, pos).entries) byInstance.set(e.instance, copyEntry(e));
       } else throw new AssertionError(`vote store corrupt at ${pos}: tag ${tag}`);
     });
     return { promised, accepted: [...byInstance.values()], decided: [...decided.values()] };
@@ -115,12 +134,12 @@ export class SabVoteStore {
   }
 
   /**
-   * Appends votes and decisions. When the log has no room, cleans it first, against what
-   * `snapshot()` says the acceptor holds (asked once per cleaning, and including what is appended).
+   * Appends votes and decisions. When the log has no room, cleans it first, against what `held()`
+   * says the acceptor holds (asked once per cleaning, and including what is appended).
    */
-  append(accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[], snapshot: () => AcceptorState): void {
+  append(accepted: readonly AcceptedEntry[], decided: readonly DecisionEntry[], held: () => AcceptorState | HeldVotes): void {
     const records = accepted.map((e) => this.planVote(e));
-    for (let k = 0; k < decided.length; k += DECISIONS_PER_RECORD) records.push(this.planFrame(decisionFrame(decided.slice(k, k + DECISIONS_PER_RECORD))));
+    for (let k = 0; k < decided.length; k += DECISIONS_PER_RECORD) records.push(this.planDecisions(decided, k, Math.min(decided.length, k + DECISIONS_PER_RECORD)));
     let need = 0;
     let biggest = 0;
     for (const r of records) {
@@ -130,7 +149,7 @@ export class SabVoteStore {
     }
     // A record that does not fit before the end leaves a gap there: room for one more.
     const room = need + biggest;
-    if (this.capacity - this.used < room + this.slack) this.clean(room + this.slack, snapshot());
+    if (this.capacity - this.used < room + this.slack) this.clean(room + this.slack, heldVotesOf(held()));
     for (const r of records) this.writeRecord(r);
     this.publish();
   }
@@ -209,14 +228,14 @@ export class SabVoteStore {
   }
 
   /**
-   * Frees at least `room` bytes (and a quarter of the buffer, so that cleanings stay rare) by
-   * dropping or moving records from the tail, one published step at a time.
+   * Frees at least `room` bytes, and a 32nd of the buffer more than starts a cleaning, by dropping
+   * or moving records from the tail, one published step at a time.
    */
-  private clean(room: number, state: AcceptorState): void {
-    const holding: Holding = { votes: new Map(), decided: new Set() };
-    for (const e of state.accepted) holding.votes.set(e.instance, e.ballot);
-    for (const d of state.decided ?? []) holding.decided.add(d.instance);
-    const target = Math.min(this.capacity, room + this.capacity / 4);
+  private clean(room: number, holding: HeldVotes): void {
+    // Past the free space that starts a cleaning by a 32nd of the log: each cleaning stalls the
+    // acceptor's thread for as long as it takes to walk that stretch of records (2.8 MB at the
+    // default size: under a millisecond), and the next one comes as much later.
+    const target = Math.min(this.capacity, room + this.slack + this.capacity / 32);
     // Each step looks at the tail record only; a record copied to the head is not looked at again
     // in this cleaning (`budget` counts the bytes that were in the log when it began).
     let budget = this.used;
@@ -246,25 +265,55 @@ export class SabVoteStore {
   }
 
   /** Copies to the head what of a tail record the acceptor still holds. */
-  private keep(tag: number, at: number, body: number, pos: number, holding: Holding): void {
+  private keep(tag: number, at: number, body: number, pos: number, holding: HeldVotes): void {
     if (tag === TAG_BATCH_VOTE) {
       const instance = this.view.getFloat64(at, true);
-      if (holding.votes.get(instance) !== this.view.getFloat64(at + 8, true)) return;
+      if (holding.heldBallot(instance) !== this.view.getFloat64(at + 8, true)) return;
       // The record's bytes move as they are: its pads stay right modulo 8 at any 8-aligned place.
       const size = RECORD_HEAD + align8(body);
       const to = this.reserve(size);
       this.bytes.copyWithin(to, at - RECORD_HEAD, at - RECORD_HEAD + size);
       return;
     }
-    if (tag !== TAG_FRAME) throw new AssertionError(`vote store corrupt at ${pos}: tag ${tag}`);
-    const msg = this.readFrame(at, body, pos);
-    if (msg.type === 'deliver') {
-      const entries = msg.entries.filter((e) => holding.votes.get(e.instance) === e.ballot);
-      if (entries.length > 0) this.writeRecord(this.planFrame({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: entries.map(copyEntry) }));
-    } else if (msg.type === 'decision') {
-      const entries = msg.entries.filter((d) => holding.decided.has(d.instance));
-      if (entries.length > 0) this.writeRecord(this.planFrame(decisionFrame(entries)));
+    if (tag === TAG_DECISIONS) {
+      // Mostly decisions of instances trimmed long ago: looked at in place, nothing decoded.
+      let held: DecisionEntry[] | null = null;
+      this.forEachDecision(at, body, pos, (instance, ballot) => {
+        if (holding.heldDecided(instance)) (held ??= []).push({ instance: instance as Instance, ballot: ballot as Ballot });
+      });
+      if (held !== null) this.writeRecord(this.planDecisions(held, 0, (held as DecisionEntry[]).length));
+      return;
     }
+    if (tag !== TAG_FRAME) throw new AssertionError(`vote store corrupt at ${pos}: tag ${tag}`);
+    const entries = this.readFrame(at, body, pos).entries.filter((e) => holding.heldBallot(e.instance) === e.ballot);
+    if (entries.length > 0) this.writeRecord(this.planFrame({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: entries.map(copyEntry) }));
+  }
+
+  /** Decisions `from` to `to` of a list as one record. */
+  private planDecisions(list: readonly DecisionEntry[], from: number, to: number): PlannedRecord {
+    return {
+      tag: TAG_DECISIONS,
+      bodyMax: DECISIONS_HEAD + DECISION_BYTES * (to - from),
+      write: (at) => {
+        const v = this.view;
+        v.setUint32(at, to - from, true);
+        v.setUint32(at + 4, 0, true);
+        let p = at + DECISIONS_HEAD;
+        for (let k = from; k < to; k++) {
+          const d = list[k] as DecisionEntry;
+          v.setFloat64(p, d.instance, true);
+          v.setFloat64(p + 8, d.ballot, true);
+          p += DECISION_BYTES;
+        }
+        return p - at;
+      },
+    };
+  }
+
+  private forEachDecision(at: number, body: number, pos: number, each: (instance: number, ballot: number) => void): void {
+    const count = this.view.getUint32(at, true);
+    if (DECISIONS_HEAD + DECISION_BYTES * count > body) throw new AssertionError(`vote store corrupt at ${pos}: ${count} decisions in ${body} bytes`);
+    for (let k = 0, p = at + DECISIONS_HEAD; k < count; k++, p += DECISION_BYTES) each(this.view.getFloat64(p, true), this.view.getFloat64(p + 8, true));
   }
 
   // ---- Records ---------------------------------------------------------------------------
@@ -334,9 +383,9 @@ export class SabVoteStore {
     return written;
   }
 
-  private readFrame(at: number, body: number, pos: number): Message {
+  private readFrame(at: number, body: number, pos: number): Extract<Message, { type: 'deliver' }> {
     const r = decode(this.bytes, at, body);
-    if (!r.ok || (r.msg.type !== 'deliver' && r.msg.type !== 'decision')) throw new AssertionError(`vote store corrupt at ${pos}: ${r.ok ? r.msg.type : r.error}`);
+    if (!r.ok || r.msg.type !== 'deliver') throw new AssertionError(`vote store corrupt at ${pos}: ${r.ok ? r.msg.type : r.error}`);
     return r.msg;
   }
 }
@@ -345,7 +394,6 @@ const align8 = (n: number): number => (n + 7) & ~7;
 
 const DECISIONS_PER_RECORD = 256;
 
-const decisionFrame = (entries: readonly DecisionEntry[]): Message => ({ type: 'decision', ring: 0 as RingId, from: 0 as NodeId, entries });
 const voteFrame = (e: AcceptedEntry): Message => ({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: [e] });
 
 function copyEntry(e: AcceptedEntry): AcceptedEntry {

@@ -117,6 +117,16 @@ export class Acceptor implements Role<Message, never> {
     return { promised: this.promised, accepted, decided };
   }
 
+  /** The ballot of the vote held for an instance (vote stores ask it when they clean their logs). */
+  heldBallot(instance: number): number | undefined {
+    return this.votes.get(instance as Instance)?.ballot;
+  }
+
+  /** Whether a vote is held for an instance known decided (what snapshot() lists as decided). */
+  heldDecided(instance: number): boolean {
+    return this.votes.get(instance as Instance)?.decidedBallot != null;
+  }
+
   get retainedValueBytes(): number {
     return this.retainedBytes;
   }

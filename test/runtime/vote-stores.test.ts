@@ -8,7 +8,7 @@ import type { Ballot, Instance, ValueId } from '../../src/protocol/ids.ts';
 import type { AcceptedEntry, DecisionEntry } from '../../src/protocol/messages.ts';
 import { packRun } from '../../src/protocol/runs.ts';
 import { FileVoteStore } from '../../runtime/storage/file-vote-store.ts';
-import { SabVoteStore } from '../../runtime/storage/sab-vote-store.ts';
+import { SabVoteStore, type HeldVotes } from '../../runtime/storage/sab-vote-store.ts';
 
 const vote = (i: number, b: number, bytes = 100): AcceptedEntry => ({
   instance: i as Instance,
@@ -52,6 +52,30 @@ function expectState(s: AcceptorState, want: ReturnType<typeof fill>): void {
 }
 
 describe('SabVoteStore (memory storage)', () => {
+  it('keeps the decisions of the votes it holds and drops the others, asked per instance', () => {
+    const store = SabVoteStore.create(16 * 1024);
+    const votes = new Map<number, AcceptedEntry>();
+    const decided = new Set<number>();
+    const held: HeldVotes = { heldBallot: (i) => votes.get(i)?.ballot, heldDecided: (i) => votes.has(i) && decided.has(i) };
+    for (let k = 0; k < 3000; k++) {
+      const v = vote(k, 1, 120);
+      votes.set(k, v);
+      decided.add(k);
+      store.append([v], [decision(k, 1)], () => held);
+      votes.delete(k - 10); // trimmed: the last ten are held
+    }
+    expect(store.cleaned).toBeGreaterThan(100);
+    const loaded = new SabVoteStore(store.sab).load();
+    // Every held vote survived every cleaning (records not reached by a cleaning yet stay too).
+    const loadedVotes = new Set(loaded.accepted.map((e) => e.instance as number));
+    for (const i of votes.keys()) expect(loadedVotes.has(i)).toBe(true);
+    expect(loadedVotes.size).toBeLessThan(200);
+    // So did the decisions of the held votes; of the trimmed ones', only those not cleaned yet.
+    const decidedLoaded = new Set(loaded.decided?.map((d) => d.instance as number));
+    for (const i of votes.keys()) expect(decidedLoaded.has(i)).toBe(true);
+    expect(decidedLoaded.size).toBeLessThan(1000);
+  });
+
   it('gives back promise, votes and decisions, after its small log has wrapped and been cleaned many times', () => {
     const store = SabVoteStore.create(16 * 1024);
     const want = fill(store);
@@ -60,10 +84,11 @@ describe('SabVoteStore (memory storage)', () => {
     expectState(new SabVoteStore(store.sab).load(), want);
   });
 
-  it('moves a vote it still holds from the tail to the head, and drops the ones it replaced or trimmed', () => {
+  it.each(['whole state', 'per instance'])('moves a vote it still holds from the tail to the head, and drops the ones it replaced or trimmed (asked for the %s)', (asked) => {
     const store = SabVoteStore.create(16 * 1024);
     const held = new Map<number, AcceptedEntry>();
-    const snapshot = (): AcceptorState => ({ promised: 1 as Ballot, accepted: [...held.values()], decided: [] });
+    const snapshot = (): AcceptorState | HeldVotes =>
+      asked === 'whole state' ? { promised: 1 as Ballot, accepted: [...held.values()], decided: [] } : { heldBallot: (i) => held.get(i)?.ballot, heldDecided: () => false };
     // Instance 99999's vote is written first and never replaced: every cleaning meets it at the tail.
     const old = vote(99_999, 1, 300);
     held.set(99_999, old);
