@@ -12,8 +12,9 @@
  * (low 32 bits), stored with one atomic write: the single commit point of both an append and a
  * cleaning step. Records are written before the extent that covers them is published, so a thread
  * that dies mid-write loses only records it had not published — and their votes were never sent
- * (persist before send). A cleaning step publishes the copy of a live record and the advance of
- * the tail past the original together. Int32 at byte 8: cleaning steps, for status. Float64 at
+ * (persist before send). A cleaning publishes the copy of a live record and the advance of the
+ * tail past the original together, and the records it drops in batches (before a copy might reuse
+ * their room, and at its end). Int32 at byte 8: cleaning steps, for status. Float64 at
  * byte 16: the promise. The records carry no checksum: shared memory does not flip bits, and torn
  * writes are never published.
  *
@@ -237,8 +238,11 @@ export class SabVoteStore {
     // default size: under a millisecond), and the next one comes as much later.
     const target = Math.min(this.capacity, room + this.slack + this.capacity / 32);
     // Each step looks at the tail record only; a record copied to the head is not looked at again
-    // in this cleaning (`budget` counts the bytes that were in the log when it began).
+    // in this cleaning (`budget` counts the bytes that were in the log when it began). Records
+    // dropped are published gone in one go, before the next copy (a copy may reuse their room)
+    // or at the end: until then the published extent still covers them, which is harmless.
     let budget = this.used;
+    let steps = 0;
     while (this.capacity - this.used < target && budget > 0) {
       const pos = this.tail;
       if (this.capacity - pos < RECORD_HEAD || this.view.getUint32(pos, true) === TAG_WRAP) {
@@ -246,21 +250,21 @@ export class SabVoteStore {
         this.tail = 0;
         this.used -= skip;
         budget -= skip;
-        this.publish();
         continue;
       }
       const tag = this.view.getUint32(pos, true);
       const body = this.view.getUint32(pos + 4, true);
       const size = RECORD_HEAD + align8(body);
       // Copy what is still held to the head first; then the tail moves past the original. Both
-      // become visible in the one publish below.
+      // become visible in the same later publish.
       this.keep(tag, pos + RECORD_HEAD, body, pos, holding);
       this.tail = (pos + size) % this.capacity;
       this.used -= size;
       budget -= size;
-      this.publish();
-      Atomics.add(this.words, W_CLEANED, 1);
+      steps++;
     }
+    this.publish();
+    Atomics.add(this.words, W_CLEANED, steps);
     if (this.capacity - this.used < room - this.slack) throw new AssertionError(`vote store of ${this.capacity} bytes cannot hold the votes retained: raise its size`);
   }
 
@@ -271,6 +275,7 @@ export class SabVoteStore {
       if (holding.heldBallot(instance) !== this.view.getFloat64(at + 8, true)) return;
       // The record's bytes move as they are: its pads stay right modulo 8 at any 8-aligned place.
       const size = RECORD_HEAD + align8(body);
+      this.publish(); // the records dropped so far go, before their room may be reused
       const to = this.reserve(size);
       this.bytes.copyWithin(to, at - RECORD_HEAD, at - RECORD_HEAD + size);
       return;
@@ -281,12 +286,16 @@ export class SabVoteStore {
       this.forEachDecision(at, body, pos, (instance, ballot) => {
         if (holding.heldDecided(instance)) (held ??= []).push({ instance: instance as Instance, ballot: ballot as Ballot });
       });
-      if (held !== null) this.writeRecord(this.planDecisions(held, 0, (held as DecisionEntry[]).length));
+      if (held === null) return;
+      this.publish();
+      this.writeRecord(this.planDecisions(held, 0, (held as DecisionEntry[]).length));
       return;
     }
     if (tag !== TAG_FRAME) throw new AssertionError(`vote store corrupt at ${pos}: tag ${tag}`);
     const entries = this.readFrame(at, body, pos).entries.filter((e) => holding.heldBallot(e.instance) === e.ballot);
-    if (entries.length > 0) this.writeRecord(this.planFrame({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: entries.map(copyEntry) }));
+    if (entries.length === 0) return;
+    this.publish();
+    this.writeRecord(this.planFrame({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: entries.map(copyEntry) }));
   }
 
   /** Decisions `from` to `to` of a list as one record. */

@@ -52,6 +52,32 @@ function expectState(s: AcceptorState, want: ReturnType<typeof fill>): void {
 }
 
 describe('SabVoteStore (memory storage)', () => {
+  it('holds every vote it was given at any point of a cleaning, as a thread dying there would leave it', () => {
+    const store = SabVoteStore.create(16 * 1024);
+    const votes = new Map<number, AcceptedEntry>();
+    let looks = 0;
+    let checks = 0;
+    const held: HeldVotes = {
+      heldBallot: (i) => {
+        // Asked mid-cleaning: what a new incarnation would load from the published log right now.
+        if (++looks % 7 === 0) {
+          checks++;
+          const loaded = new Map(new SabVoteStore(store.sab).load().accepted.map((e) => [e.instance as number, e]));
+          for (const [k, v] of votes) if (k !== i) expect(loaded.get(k)).toEqual(v);
+        }
+        return votes.get(i)?.ballot;
+      },
+      heldDecided: () => false,
+    };
+    for (let k = 0; k < 1500; k++) {
+      const v = vote(k % 97 === 0 ? 50_000 + k : k, 1, 90 + (k % 40));
+      store.append([v], [], () => held);
+      votes.set(v.instance, v);
+      if (k % 97 !== 0) votes.delete(k - 15); // trimmed; every 97th vote is kept for good
+    }
+    expect(checks).toBeGreaterThan(50);
+  });
+
   it('keeps the decisions of the votes it holds and drops the others, asked per instance', () => {
     const store = SabVoteStore.create(16 * 1024);
     const votes = new Map<number, AcceptedEntry>();
