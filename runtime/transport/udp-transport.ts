@@ -36,8 +36,6 @@ export class UdpTransport {
   private readonly injector: FaultInjector<OutboundDatagram> | null;
   private readonly streams = new Map<number, OutboundStream>();
   private readonly multicastStream: OutboundStream | null;
-  /** Streams that may hold an open pack: the ones flush() must seal. */
-  private readonly streamsOpen = new Set<OutboundStream>();
   private readonly counters = senderCountersZero();
   private readonly socketBuffers: SocketBufferSizes;
   private readonly sweepTimer: NodeJS.Timeout;
@@ -113,8 +111,10 @@ export class UdpTransport {
   /** Seals every open pack and hands it to the socket. */
   flush(): void {
     this.cancelFlushTimer();
-    for (const stream of this.streamsOpen) this.writer.sealPack(stream);
-    this.streamsOpen.clear();
+    // Every stream with an open pack (a few, one per peer): a Set of the open ones, cleared at each
+    // flush, made a new table every time (see src/protocol/int-map.ts on tables replaced at a high rate).
+    for (const stream of this.streams.values()) this.writer.sealPack(stream);
+    if (this.multicastStream !== null) this.writer.sealPack(this.multicastStream);
   }
 
   /** Sets the handler of delivered frames (null: frames are counted as unhandled). */
@@ -209,7 +209,6 @@ export class UdpTransport {
     if (frameBytes > this.options.frameBytesMax) return this.refuse('tooLarge');
     if (this.queuedBytes() + frameBytes > this.options.queuedBytesMax) return this.refuse('queueFull');
     this.writer.append(stream, frame, head);
-    this.streamsOpen.add(stream);
     this.scheduleFlush();
     return true;
   }

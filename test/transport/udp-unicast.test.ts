@@ -141,6 +141,18 @@ describe('UdpTransport unicast on loopback', () => {
     expect(a.stats()).toMatchObject({ queuedBytes: 0, sendErrors: 0 });
   });
 
+  it('sends what was queued for a peer before setPeers removed it (autoFlush off)', async () => {
+    const [a, b] = await pair({ autoFlush: false });
+    const atB = logFrames(b);
+    for (let i = 0; i < 5; i++) a.send(2, numbered(i, 200));
+    a.setPeers([]);
+    expect(a.send(2, numbered(5, 200))).toBe(false);
+    a.flush();
+    await waitFor(() => atB.length === 5, 'the frames queued before the change');
+    expect(atB.map((r) => indexOf(r.frame))).toEqual([0, 1, 2, 3, 4]);
+    expect(a.queuedBytes()).toBe(0);
+  });
+
   it('follows setPeers: a removed peer is refused both ways, a kept one keeps its sequence', async () => {
     const [a, b] = await pair();
     const atB = logFrames(b);
