@@ -132,8 +132,9 @@ function callEnds(a: Hosted, t0: number): void {
   if (t0 >= 0) a.busyMs += BUSY_SAMPLE * (perf.now() - t0);
 }
 
-// The hot paths below call the behaviour directly rather than through `guarded` and a closure:
-// a closure per frame, per object and per flush was a tenth of what the shared worker allocated.
+// The hot paths below call the behaviour directly rather than through `guarded` and a closure: the
+// closures made per frame, per object and per flush put these calls among the shared worker's
+// largest allocation sites.
 
 function handFrame(a: Hosted, kind: number, src: number, ring: number, bytes: Uint8Array, offset: number, length: number, stable = false): void {
   a.frames++;
@@ -157,10 +158,8 @@ function handObject(a: Hosted, src: number, msg: unknown): void {
   callEnds(a, t0);
 }
 
-/** The local members of a ring's group but the sender, or null when none is here (no allocation per message). */
-function groupMember(ring: number, src: number, k: number): Hosted | null | undefined {
-  const members = po.localGroupMembers(ring);
-  if (k >= members.length) return null;
+/** Member `k` of a ring's local group, unless it is the sender or has no actor on this thread. */
+function memberAt(members: readonly number[], k: number, src: number): Hosted | undefined {
   const m = members[k] as number;
   return m === src ? undefined : actors.get(m);
 }
@@ -171,7 +170,11 @@ function dispatch(dst: number, src: number, kind: number, ring: number, bytes: U
   // that are not on this thread (they are on other nodes).
   if (dst === GROUP_ADDRESS) {
     gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
-    for (let k = 0, a = groupMember(ring, src, 0); a !== null; a = groupMember(ring, src, ++k)) if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length);
+    const members = po.localGroupMembers(ring);
+    for (let k = 0; k < members.length; k++) {
+      const a = memberAt(members, k, src);
+      if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length);
+    }
     return;
   }
   const a = actors.get(dst);
@@ -182,7 +185,11 @@ function dispatch(dst: number, src: number, kind: number, ring: number, bytes: U
 /** A frame from the network (gateway thread): its bytes are its own, so actors may keep views. */
 function fromNetwork(dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number): void {
   if (dst === GROUP_ADDRESS) {
-    for (let k = 0, a = groupMember(ring, src, 0); a !== null; a = groupMember(ring, src, ++k)) if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length, true);
+    const members = po.localGroupMembers(ring);
+    for (let k = 0; k < members.length; k++) {
+      const a = memberAt(members, k, src);
+      if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length, true);
+    }
     return;
   }
   const a = actors.get(dst);
@@ -191,7 +198,11 @@ function fromNetwork(dst: number, src: number, kind: number, ring: number, bytes
 
 function dispatchObject(dst: number, src: number, ring: number, msg: unknown): void {
   if (dst === GROUP_ADDRESS) {
-    for (let k = 0, a = groupMember(ring, src, 0); a !== null; a = groupMember(ring, src, ++k)) if (a !== undefined) handObject(a, src, msg);
+    const members = po.localGroupMembers(ring);
+    for (let k = 0; k < members.length; k++) {
+      const a = memberAt(members, k, src);
+      if (a !== undefined) handObject(a, src, msg);
+    }
     return;
   }
   const a = actors.get(dst);
