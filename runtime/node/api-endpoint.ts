@@ -41,7 +41,9 @@ const FREE_ENTRIES_MAX = 65_536;
 interface Chunk {
   readonly buf: Uint8Array;
   readonly view: DataView;
+  /** Request ids up to `idsEnd` (the array keeps its room from one use of the chunk to the next). */
   readonly ids: number[];
+  idsEnd: number;
   /** The first id, and the offset of the first packed value, not sent yet. */
   idsHead: number;
   head: number;
@@ -68,7 +70,7 @@ const SPARE_CHUNKS_MAX = 2;
 
 function newChunk(bytes: number): Chunk {
   const buf = new Uint8Array(Math.max(CHUNK_BYTES, bytes));
-  return { buf, view: new DataView(buf.buffer), ids: [], idsHead: 0, head: 0, used: 0 };
+  return { buf, view: new DataView(buf.buffer), ids: [], idsEnd: 0, idsHead: 0, head: 0, used: 0 };
 }
 
 /** The chunk of a proposer's staging to append `bytes` to. */
@@ -146,7 +148,7 @@ export class ApiEndpoint {
     c.view.setUint32(c.used, bytes.length, true);
     c.buf.set(bytes, c.used + RUN_ITEM_HEAD_BYTES);
     c.used += RUN_ITEM_HEAD_BYTES + bytes.length;
-    c.ids.push(id);
+    c.ids[c.idsEnd++] = id;
     this.stats.proposed++;
     line.outstanding++;
     this.scheduleFlush();
@@ -259,8 +261,7 @@ export class ApiEndpoint {
       for (let c = s.chunks[0]; c !== undefined; c = s.chunks[0]) {
         if (!this.sendChunk(s.proposer, c)) break; // the mailbox is full for now: the next turn tries again
         // All of it went: reuse the chunk (in place if it is the one being filled).
-        c.ids.length = 0;
-        c.idsHead = c.head = c.used = 0;
+        c.idsEnd = c.idsHead = c.head = c.used = 0;
         if (s.chunks.length === 1) break;
         s.chunks.shift();
         if (s.spare.length < SPARE_CHUNKS_MAX) s.spare.push(c);
@@ -270,12 +271,12 @@ export class ApiEndpoint {
 
   /** Sends a chunk's values in frames of about PROPOSE_FRAME_BYTES_TARGET; false if some are left. */
   private sendChunk(proposer: number, c: Chunk): boolean {
-    while (c.idsHead < c.ids.length) {
+    while (c.idsHead < c.idsEnd) {
       const from = c.idsHead;
       const head = c.head;
       let end = head;
       let n = 0;
-      while (from + n < c.ids.length && (n === 0 || end - head < PROPOSE_FRAME_BYTES_TARGET)) {
+      while (from + n < c.idsEnd && (n === 0 || end - head < PROPOSE_FRAME_BYTES_TARGET)) {
         end += RUN_ITEM_HEAD_BYTES + c.view.getUint32(end, true);
         n++;
       }
@@ -293,7 +294,7 @@ export class ApiEndpoint {
   }
 
   private hasStaged(): boolean {
-    for (const s of this.lines.values()) for (const c of s.chunks) if (c.idsHead < c.ids.length) return true;
+    for (const s of this.lines.values()) for (const c of s.chunks) if (c.idsHead < c.idsEnd) return true;
     return false;
   }
 
