@@ -12,7 +12,7 @@
  * request ids), and the API rejects them.
  */
 import { EPOCH_SEQS, EPOCHS, type NodeId } from '../src/protocol/ids.ts';
-import { appendTo } from '../src/protocol/multimap.ts';
+import { ListsByKey } from '../src/protocol/multimap.ts';
 import { Proposer } from '../src/protocol/proposer.ts';
 import { packedValid, RUN_ITEM_HEAD_BYTES } from '../src/protocol/runs.ts';
 import type { ActorModule } from '../runtime/actor/actor.ts';
@@ -75,7 +75,7 @@ const proposerActor: ActorModule = {
     const waiting: Chunk[] = [];
     let waitingHead = 0;
     let waitingValues = 0;
-    const refused = new Map<number, number[]>();
+    const refused = new ListsByKey<number, number>();
     /**
      * Per requester: request id, value id, request id, value id, … in a buffer kept from flush to
      * flush (no array grown and dropped at every flush).
@@ -93,7 +93,7 @@ const proposerActor: ActorModule = {
       return ids;
     };
     const refuse = (src: number, requests: readonly number[]): void => {
-      for (const id of requests) appendTo(refused, src, id);
+      for (const id of requests) refused.append(src, id);
     };
     const admit = (c: Chunk): void => {
       if (waitingHead === waiting.length && tryPropose(c)) return;
@@ -178,14 +178,13 @@ const proposerActor: ActorModule = {
           ctx.sendFrame(to, FrameKind.ACKED, bytes, (b, o) => list.encode(b, o));
           list.length = 0;
         }
-        for (const [to, ids] of refused) {
+        refused.drain((to, ids) => {
           ctx.sendFrame(to, FrameKind.REFUSED, ids.length * 4, (b, o) => {
             const view = new DataView(b.buffer, b.byteOffset + o, ids.length * 4);
             ids.forEach((id, k) => view.setUint32(k * 4, id, true));
             return ids.length * 4;
           });
-        }
-        if (refused.size > 0) refused.clear(); // clear() makes a new table even when empty
+        });
       },
     };
   },

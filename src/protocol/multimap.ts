@@ -1,9 +1,5 @@
-/** Appends `value` to the list kept under `key`, starting the list if there is none. */
-export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
-  const list = map.get(key);
-  if (list === undefined) map.set(key, [value]);
-  else list.push(value);
-}
+/** Keys a ListsByKey keeps while their lists are empty; past it the idle ones go. */
+const KEYS_KEPT_MAX = 256;
 
 /**
  * Lists kept per key (a destination), handed over and started afresh by `drain`. The keys stay:
@@ -11,8 +7,6 @@ export function appendTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
  * to its successor, so one cleared table that had reached the old generation kept every later
  * table alive through scavenges, each with the lists it held (see int-map.ts).
  */
-const KEYS_KEPT_MAX = 256;
-
 export class ListsByKey<K, T> {
   private readonly lists = new Map<K, T[]>();
   private items = 0;
