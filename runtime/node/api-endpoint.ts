@@ -25,12 +25,14 @@ import { PendingTable } from './pending-table.ts';
  * 10–20 ms.
  */
 interface PendingPropose {
-  to: ProposerLine | null;
-  resolve: ((id: ValueId) => void) | null;
-  reject: ((e: unknown) => void) | null;
+  to: ProposerLine;
+  resolve: (id: ValueId) => void;
+  reject: (e: unknown) => void;
 }
 
 const FREE_ENTRIES_MAX = 65_536;
+/** What a free entry holds instead of a promise's resolving functions (so that it keeps none alive). */
+const SETTLED = (): void => undefined;
 
 /**
  * Values proposed to one proposer and not yet in its mailbox: their request ids, and their bytes
@@ -118,8 +120,6 @@ export class ApiEndpoint {
     this.captured.reject = reject;
   };
   readonly stats = { proposed: 0, acked: 0, refused: 0, delivered: 0, callbackErrors: 0 };
-  /** What release() last took out of an entry (one object, reused: read it at once). */
-  private readonly released: { to: ProposerLine; resolve: (id: ValueId) => void; reject: (e: unknown) => void } = { to: null as unknown as ProposerLine, resolve: () => undefined, reject: () => undefined };
 
   constructor(
     private readonly po: PostOffice,
@@ -154,11 +154,14 @@ export class ApiEndpoint {
     this.scheduleFlush();
     // One executor for every promise (a closure per call cost a function and a context each).
     const promise = new Promise<ValueId>(this.capture);
-    const e = this.freeEntries.pop() ?? { to: null, resolve: null, reject: null };
-    e.to = line;
-    e.resolve = this.captured.resolve;
-    e.reject = this.captured.reject;
-    this.pending.set(id, e);
+    const e = this.freeEntries.pop();
+    if (e === undefined) this.pending.set(id, { to: line, resolve: this.captured.resolve, reject: this.captured.reject });
+    else {
+      e.to = line;
+      e.resolve = this.captured.resolve;
+      e.reject = this.captured.reject;
+      this.pending.set(id, e);
+    }
     return promise;
   }
 
@@ -205,7 +208,9 @@ export class ApiEndpoint {
     line.chunks.length = 0;
     line.outstanding = 0;
     for (const p of this.pending.takeAll((e) => e.to === line)) {
-      this.release(p).reject(
+      const reject = p.reject;
+      this.release(p);
+      reject(
         this.closing
           ? new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged; it may or may not be delivered')
           : new RingcastError(ErrorCode.ACTOR_CRASHED, `proposer ${proposer} crashed before the value was acknowledged; it may or may not be delivered`, { cause: reason }),
@@ -223,18 +228,17 @@ export class ApiEndpoint {
     this.open = false;
     this.po.doorbells.ring(this.po.host);
     await this.pumping;
-    for (const p of this.pending.takeAll()) this.release(p).reject(new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged'));
+    for (const p of this.pending.takeAll()) {
+      const reject = p.reject;
+      this.release(p);
+      reject(new RingcastError(ErrorCode.CLOSED, 'the node closed before the value was acknowledged'));
+    }
   }
 
-  /** Empties a settled entry for reuse, and hands back what it held. */
-  private release(e: PendingPropose): { to: ProposerLine; resolve: (id: ValueId) => void; reject: (e: unknown) => void } {
-    const held = this.released;
-    held.to = e.to as ProposerLine;
-    held.resolve = e.resolve as (id: ValueId) => void;
-    held.reject = e.reject as (e: unknown) => void;
-    e.to = e.resolve = e.reject = null;
+  /** Takes a settled entry back for reuse; it lets go of the promise's resolving functions. */
+  private release(e: PendingPropose): void {
+    e.resolve = e.reject = SETTLED;
     if (this.freeEntries.length < FREE_ENTRIES_MAX) this.freeEntries.push(e);
-    return held;
   }
 
   private sendSubscribe(learner: number, on: boolean): void {
@@ -330,16 +334,17 @@ export class ApiEndpoint {
   }
 
   private settle(request: number, id: ValueId | null, error: unknown): void {
-    const taken = this.pending.take(request);
-    if (taken === undefined) return;
-    const p = this.release(taken);
-    if (p.to.outstanding > 0) p.to.outstanding--;
+    const p = this.pending.take(request);
+    if (p === undefined) return;
+    const { to, resolve, reject } = p;
+    this.release(p);
+    if (to.outstanding > 0) to.outstanding--;
     if (id !== null) {
       this.stats.acked++;
-      p.resolve(id);
+      resolve(id);
     } else {
       this.stats.refused++;
-      p.reject(error);
+      reject(error);
     }
   }
 
