@@ -90,6 +90,8 @@ export class SabVoteStore {
   private scratch = new Uint8Array(64 * 1024);
   private tail: number;
   private used: number;
+  /** A cleaning moved the tail past records without publishing it yet (see clean). */
+  private dropsUnpublished = false;
 
   /** A store whose log holds `capacityBytes` (a multiple of 8, at least 4096). */
   static create(capacityBytes: number): SabVoteStore {
@@ -178,6 +180,7 @@ export class SabVoteStore {
   }
 
   private publish(): void {
+    this.dropsUnpublished = false;
     Atomics.store(this.extent, 0, (BigInt(this.tail) << 32n) | BigInt(this.used));
   }
 
@@ -192,6 +195,8 @@ export class SabVoteStore {
    * made sure there is room.
    */
   private reserve(size: number): number {
+    // Records a cleaning dropped are published gone before their room is written over.
+    if (this.dropsUnpublished) this.publish();
     let at = this.head;
     if (at + size > this.capacity) {
       const skip = this.capacity - at;
@@ -240,7 +245,7 @@ export class SabVoteStore {
 
   /**
    * Frees at least `room` bytes, and a 32nd of the buffer more than starts a cleaning, by dropping
-   * or moving records from the tail, one published step at a time.
+   * or moving records from the tail.
    */
   private clean(room: number, holding: HeldVotes): void {
     // Past the free space that starts a cleaning by a 32nd of the log: each cleaning stalls the
@@ -249,8 +254,8 @@ export class SabVoteStore {
     const target = Math.min(this.capacity, room + this.slack + this.capacity / 32);
     // Each step looks at the tail record only; a record copied to the head is not looked at again
     // in this cleaning (`budget` counts the bytes that were in the log when it began). Records
-    // dropped are published gone in one go, before the next copy (a copy may reuse their room)
-    // or at the end: until then the published extent still covers them, which is harmless.
+    // dropped are published gone in one go, before the next copy reserves room (reserve) or at
+    // the end: until then the published extent still covers them, which is harmless.
     let budget = this.used;
     let steps = 0;
     while (this.capacity - this.used < target && budget > 0) {
@@ -260,6 +265,7 @@ export class SabVoteStore {
         this.tail = 0;
         this.used -= skip;
         budget -= skip;
+        this.dropsUnpublished = true;
         continue;
       }
       const tag = this.view.getUint32(pos, true);
@@ -271,6 +277,7 @@ export class SabVoteStore {
       this.tail = (pos + size) % this.capacity;
       this.used -= size;
       budget -= size;
+      this.dropsUnpublished = true;
       steps++;
     }
     this.publish();
@@ -285,7 +292,6 @@ export class SabVoteStore {
       if (holding.heldBallot(instance) !== this.view.getFloat64(at + 8, true)) return;
       // The record's bytes move as they are: its pads stay right modulo 8 at any 8-aligned place.
       const size = RECORD_HEAD + align8(body);
-      this.publish(); // the records dropped so far go, before their room may be reused
       const to = this.reserve(size);
       this.bytes.copyWithin(to, at - RECORD_HEAD, at - RECORD_HEAD + size);
       return;
@@ -297,14 +303,12 @@ export class SabVoteStore {
         if (holding.heldDecided(instance)) (held ??= []).push({ instance: instance as Instance, ballot: ballot as Ballot });
       });
       if (held === null) return;
-      this.publish();
       this.writeDecisions(held, 0, (held as DecisionEntry[]).length);
       return;
     }
     if (tag !== TAG_FRAME) throw new AssertionError(`vote store corrupt at ${pos}: tag ${tag}`);
     const entries = this.readFrame(at, body, pos).entries.filter((e) => holding.heldBallot(e.instance) === e.ballot);
     if (entries.length === 0) return;
-    this.publish();
     this.writeRecord(this.planFrame({ type: 'deliver', ring: 0 as RingId, from: 0 as NodeId, entries: entries.map(copyEntry) }));
   }
 
