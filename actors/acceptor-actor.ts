@@ -5,6 +5,7 @@ import type { ActorModule } from '../runtime/actor/actor.ts';
 import { SabVoteStore } from '../runtime/storage/sab-vote-store.ts';
 import { FileVoteStore } from '../runtime/storage/file-vote-store.ts';
 import { bindRole } from './role-binding.ts';
+import { ValuesInterest } from './values-interest.ts';
 import type { AcceptorArgs } from './role-args.ts';
 
 const acceptorActor: ActorModule = {
@@ -14,7 +15,15 @@ const acceptorActor: ActorModule = {
     const s = args.storage;
     const store = s.kind === 'memory' ? new SabVoteStore(s.sab) : new FileVoteStore(s.path, s.mode, s.compactBytes);
     const role = new Acceptor(args.node as NodeId, args.spec, args.protocol, store.load());
+    // A multicast ring's acceptor tells the node's gateway when it needs the ring's values from the
+    // network; starting, it does (the gateway may have been told otherwise by its last incarnation).
+    const interest = args.spec.dissemination === 'multicast' ? new ValuesInterest(args.node as NodeId, (a) => ctx.isLocal(a)) : null;
+    if (interest !== null) ctx.wantValues(true);
     const binding = bindRole(ctx, args.spec.ring, role, {
+      seen(msg) {
+        const want = interest?.seen(msg) ?? null;
+        if (want !== null) ctx.wantValues(want);
+      },
       persist(p) {
         if (p.promised !== null) store.savePromise(p.promised);
         if (p.accepted.length === 0 && p.decided.length === 0) return;
@@ -22,7 +31,7 @@ const acceptorActor: ActorModule = {
         if (store instanceof SabVoteStore) store.append(p.accepted, p.decided, () => role);
         else store.append(p.accepted, p.decided, () => role.snapshot());
       },
-      status: () => ({ role: 'acceptor', promised: role.promisedBallot, votes: role.retainedInstances, storage: s.kind === 'memory' ? 'memory' : s.mode, storeBytes: store.usedBytes, ...(store instanceof FileVoteStore ? { fsyncErrors: store.fsyncErrors } : {}) }),
+      status: () => ({ role: 'acceptor', ...(interest === null ? {} : { wantsValues: interest.wantsValues }), promised: role.promisedBallot, votes: role.retainedInstances, storage: s.kind === 'memory' ? 'memory' : s.mode, storeBytes: store.usedBytes, ...(store instanceof FileVoteStore ? { fsyncErrors: store.fsyncErrors } : {}) }),
     });
     return {
       ...binding,

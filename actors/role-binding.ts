@@ -19,6 +19,8 @@ export interface RoleHooks<D> {
   status?(): Record<string, unknown>;
   /** Message types the role ignores: their frames are skipped without being copied or decoded. */
   ignored?: ReadonlySet<MessageType>;
+  /** Each message, before the role steps on it. */
+  seen?(msg: Message): void;
 }
 
 const ENCODE_OPTS = { checksum: false } as const;
@@ -53,10 +55,12 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
         decodeErrors++;
         return;
       }
+      hooks.seen?.(r.msg);
       role.step(r.msg);
     },
     onObject(_src, msg) {
       if (ignored !== undefined && ignored.has((msg as Message).type)) return;
+      hooks.seen?.(msg as Message);
       role.step(msg as Message);
     },
     onTick() {

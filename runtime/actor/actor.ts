@@ -35,6 +35,14 @@ export interface ActorContext {
    * whoever keeps them (or a message holding them) must report them there.
    */
   poolCopy(bytes: Uint8Array, from: number, to: number): Uint8Array;
+  /**
+   * Tells the node's UDP gateway whether this actor needs its ring's values (Phase 2A) from the
+   * network; the gateway listens to the ring's multicast group only while some actor does. A
+   * no-op in a node without a gateway. Role actors call it; other actors have no use for it.
+   */
+  wantValues(on: boolean): void;
+  /** Whether `address` is an actor of this process (on any of its threads). */
+  isLocal(address: number): boolean;
   setTimer(name: string, delayMs: number, repeat?: boolean): void;
   cancelTimer(name: string): void;
   log(line: string): void;

@@ -14,9 +14,12 @@ import { isMulticastGroup } from './validate-nodes.ts';
 
 /** Ring ids travel as a u16; 65535 is kept free, as for an in-process node. */
 export const DEPLOYMENT_RING_ID_MAX = 0xfffe;
-/** Actor ids are u16 mailbox addresses: 0 is each node's API endpoint, 65535 a ring's group. */
+/**
+ * Actor ids are u16 mailbox addresses: 0 is each node's API endpoint, 65534 its UDP gateway,
+ * 65535 a ring's group.
+ */
 export const ACTOR_ID_MIN = 1;
-export const ACTOR_ID_MAX = 0xfffe;
+export const ACTOR_ID_MAX = 0xfffd;
 export const DEPLOYMENT_RINGS_MAX = 256;
 
 const RING_KEYS = ['id', 'dissemination', 'multicast', 'acceptors', 'coordinators', 'learners', 'proposers', 'storage', 'protocol'];

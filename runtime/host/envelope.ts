@@ -10,6 +10,8 @@
  */
 export const ENVELOPE_BYTES = 8;
 export const GROUP_ADDRESS = 0xffff;
+/** The node's UDP gateway, on whichever host thread it runs (no actor has this address). */
+export const GATEWAY_ADDRESS = 0xfffe;
 
 export const FrameKind = {
   /** A protocol message, encoded by the codec (checksum off: shared memory does not flip bits). */
@@ -26,6 +28,11 @@ export const FrameKind = {
   SUBSCRIBE: 6,
   /** Proposer -> API: request ids refused (back-pressure or error). */
   REFUSED: 7,
+  /**
+   * Actor -> its node's gateway (GATEWAY_ADDRESS): whether the actor needs its ring's values from
+   * the network (u8: 1 yes, 0 no); the gateway listens to the multicast group while anyone does.
+   */
+  VALUES_WANTED: 8,
 } as const;
 export type FrameKind = (typeof FrameKind)[keyof typeof FrameKind];
 

@@ -9,7 +9,7 @@ import { pinCurrentThread, currentTid, threadCpusAllowed } from '../scheduler/pi
 import type { ActorBehavior, ActorContext } from '../actor/actor.ts';
 import { isActorModule } from '../actor/actor.ts';
 import { encodeUserMessage } from '../actor/define-actor.ts';
-import { FrameKind, GROUP_ADDRESS } from './envelope.ts';
+import { FrameKind, GATEWAY_ADDRESS, GROUP_ADDRESS } from './envelope.ts';
 import { PostOffice } from './post-office.ts';
 import { serializeError, type ActorSpec, type FromHost, type HostInit, type SpareInit, type ToHost } from './host-protocol.ts';
 import { UdpGateway } from './udp-gateway.ts';
@@ -84,6 +84,11 @@ function contextFor(spec: ActorSpec, timers: Hosted['timers']): ActorContext {
       return po.send(to, self, FrameKind.USER, bytes.length, (b, o) => (b.set(bytes, o), bytes.length));
     },
     poolCopy: (bytes, from, to) => runPool.copyOf(bytes, from, to),
+    isLocal: (address) => po.isLocalActor(address),
+    wantValues(on) {
+      if (init.topology.gatewayHost < 0) return;
+      po.send(GATEWAY_ADDRESS, self, FrameKind.VALUES_WANTED, 1, (b, o) => ((b[o] = on ? 1 : 0), 1));
+    },
     setTimer: (name, delayMs, repeat = false) => void timers.set(name, { due: now() + delayMs, periodMs: repeat ? delayMs : null }),
     cancelTimer: (name) => void timers.delete(name),
     log: (line) => post({ type: 'log', line: `[${spec.name}] ${line}` }),
@@ -179,7 +184,9 @@ function dispatch(dst: number, src: number, kind: number, ring: number, bytes: U
   }
   const a = actors.get(dst);
   if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length);
-  else gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
+  else if (dst === GATEWAY_ADDRESS) {
+    if (kind === FrameKind.VALUES_WANTED && length === 1) gateway?.valuesWanted(src, bytes[offset] === 1);
+  } else gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
 }
 
 /** A frame from the network (gateway thread): its bytes are its own, so actors may keep views. */

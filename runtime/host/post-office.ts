@@ -12,7 +12,7 @@
  */
 import { attachSpscRing, RESERVE_FULL, type RingConsumer, type RingProducer } from '../../src/sab-ring/index.ts';
 import { Doorbells } from './doorbell.ts';
-import { ENVELOPE_BYTES, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
+import { ENVELOPE_BYTES, GATEWAY_ADDRESS, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
 
 /** Everything a thread needs to join the post office; plain data, sent to workers. */
 export interface TopologyData {
@@ -169,7 +169,7 @@ export class PostOffice {
 
   /** True for an actor of this process (not the API's address, not a remote actor). */
   isLocalActor(addr: number): boolean {
-    return addr !== 0 && this.hostOf.has(addr) && !this.remote.has(addr);
+    return addr !== 0 && addr !== GATEWAY_ADDRESS && this.hostOf.has(addr) && !this.remote.has(addr);
   }
 
   /** True when a ring's group has members among the actors of this process. */

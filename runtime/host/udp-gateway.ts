@@ -2,9 +2,14 @@
  * The UDP gateway of a node: it owns the node's UdpTransport, on a host thread of its own or on
  * the thread of the node's actors (placement.gateway). Frames that local actors send to actors
  * on other nodes reach it (the post office maps every remote address to its thread) and leave as
- * datagrams, many frames to one; a group frame leaves once, by IP multicast, where the ring has a
- * group (else one copy per node with members). Frames from the network go to the actors of its
- * own thread straight from the datagram, and through the SAB rings to the other threads.
+ * datagrams, many frames to one. A ring's values (its Phase 2A frames) leave once, by IP
+ * multicast, where the ring has a group; its other group frames (decisions, heartbeats), and
+ * every group frame of a ring without one, leave as one copy per node with members. The gateway
+ * listens to the multicast group only while some actor of the node needs values from it (a
+ * learner, an acceptor of the current ring that is not beside its coordinator; FrameKind.
+ * VALUES_WANTED): the others would copy every value the ring carries only to drop it. Frames from
+ * the network go to the actors of its own thread straight from the datagram, and through the
+ * SAB rings to the other threads.
  *
  * Per frame it copies the payload once each way (into the datagram with the envelope written in
  * front by the transport; from the datagram into a ring, for another thread) and allocates
@@ -13,6 +18,10 @@
 import { UdpTransport, type UdpTransportOptions } from '../transport/index.ts';
 import { ENVELOPE_BYTES, FrameKind, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
 import type { FrameSink, PostOffice } from './post-office.ts';
+import { peekMessageType } from '../../src/codec/index.ts';
+
+/** A protocol frame that carries a ring's values to its group: Phase 2A. */
+const isValuesFrame = (payload: Uint8Array): boolean => peekMessageType(payload, 0, payload.length) === 'phase2a';
 
 const LOCAL_ONLY = { localOnly: true } as const;
 
@@ -22,12 +31,16 @@ export interface GatewayInit {
   readonly remote: readonly (readonly [number, number])[];
   /** Rings whose group frames go by IP multicast. */
   readonly multicastRings: readonly number[];
-  /** [ring id, transport node ids hosting members] for rings without multicast. */
+  /** [ring id, transport node ids hosting members]: where group frames go by unicast. */
   readonly groupNodes: readonly (readonly [number, readonly number[]])[];
+  /** Local actors that need values from the multicast group at start (learners, acceptors). */
+  readonly valueListeners: readonly number[];
 }
 
 export class UdpGateway {
   readonly stats = { framesOut: 0, framesIn: 0, refused: 0, malformed: 0, droppedKind: 0, droppedAddress: 0 };
+  /** Local actors that need the multicast group's values now (see FrameKind.VALUES_WANTED). */
+  private readonly valueListeners: Set<number>;
   private readonly nodeOf: Map<number, number>;
   private readonly multicastRings: Set<number>;
   private readonly groupNodes: Map<number, readonly number[]>;
@@ -54,6 +67,7 @@ export class UdpGateway {
     this.nodeOf = new Map(init.remote.map(([a, n]) => [a, n]));
     this.multicastRings = new Set(init.multicastRings);
     this.groupNodes = new Map(init.groupNodes);
+    this.valueListeners = new Set(init.valueListeners);
     transport.onFrame((_from, frame) => this.fromNetwork(frame));
   }
 
@@ -68,7 +82,7 @@ export class UdpGateway {
     writeEnvelope(this.envelope, 0, dst, src, kind, ring);
     const payload = bytes.subarray(offset, offset + length);
     if (dst === GROUP_ADDRESS) {
-      if (this.multicastRings.has(ring)) this.count(this.transport.sendMulticast(payload, this.envelope));
+      if (this.multicastRings.has(ring) && kind === FrameKind.PROTOCOL && isValuesFrame(payload)) this.count(this.transport.sendMulticast(payload, this.envelope));
       else for (const n of this.groupNodes.get(ring) ?? []) this.count(this.transport.send(n, payload, this.envelope));
       return;
     }
@@ -77,13 +91,23 @@ export class UdpGateway {
     else this.count(this.transport.send(node, payload, this.envelope));
   }
 
+  /**
+   * A local actor says whether it needs values from the network (FrameKind.VALUES_WANTED); the
+   * multicast socket is open while any does.
+   */
+  valuesWanted(src: number, on: boolean): void {
+    if (on) this.valueListeners.add(src);
+    else this.valueListeners.delete(src);
+    void this.transport.listenMulticast(this.valueListeners.size > 0);
+  }
+
   /** Sends what the drain queued: many frames per datagram. */
   flush(): void {
     this.transport.flush();
   }
 
   transportStats(): Record<string, unknown> {
-    return { ...this.stats, transport: this.transport.stats() };
+    return { ...this.stats, valueListeners: [...this.valueListeners].sort((a, b) => a - b), transport: this.transport.stats() };
   }
 
   close(): Promise<void> {

@@ -22,6 +22,7 @@ import { HostHandle, spawnSpare, toError, type ThreadInfo } from '../host/host-h
 import type { Worker } from 'node:worker_threads';
 import type { HostStatus } from '../host/host-protocol.ts';
 import { PostOffice, type TopologyData } from '../host/post-office.ts';
+import { GATEWAY_ADDRESS } from '../host/envelope.ts';
 import { planPlacement, type ThreadPlan } from '../scheduler/placement.ts';
 import { SabVoteStore } from '../storage/sab-vote-store.ts';
 import { Supervisor, type ChildHandle, type ChildSpec } from '../supervisor/supervisor.ts';
@@ -473,18 +474,24 @@ function gatewayInit(d: DeploymentConfig, self: string, remote: readonly (readon
       throw new ConfigError(`rings[${d.rings.indexOf(r)}].multicast`, `a node joins one multicast group; ring ${r.id} differs from ring ${multicast[0]?.id} (${k})`);
     }
   });
+  // Who needs the group's values here at start: learners, and acceptors until they learn they are
+  // spare or beside the ring's coordinator (acceptor-actor.ts). Coordinators only send to it.
+  const valueListeners = multicast.flatMap((r) => [...r.acceptors, ...r.learners].filter((a) => a.node === self).map((a) => a.id));
   return {
     transport: {
       nodeId: me.id,
       bind: { address: me.host, port: me.port },
       peers: d.nodes.filter((n) => n.name !== self).map((n) => ({ nodeId: n.id, address: n.host, port: n.port })),
-      ...(group === undefined ? {} : { multicast: { group: group.group, port: group.port, interface: group.interface ?? me.host, ...(group.ttl === undefined ? {} : { ttl: group.ttl }) } }),
+      ...(group === undefined
+        ? {}
+        : { multicast: { group: group.group, port: group.port, interface: group.interface ?? me.host, listen: valueListeners.length > 0, ...(group.ttl === undefined ? {} : { ttl: group.ttl }) } }),
       ...(d.transport?.datagramBytesMax === undefined ? {} : { datagramBytesMax: d.transport.datagramBytesMax }),
       ...(d.transport?.socketBufferBytes === undefined ? {} : { socketBufferBytes: d.transport.socketBufferBytes }),
       ...(d.transport?.faults === undefined ? {} : { faults: { seed: me.id, ...d.transport.faults } }),
     },
     remote,
     multicastRings: multicast.map((r) => r.id),
+    valueListeners,
     groupNodes: d.rings.map((r): [number, number[]] => [r.id, [...hosts(r)].filter((n) => n !== self).map((n) => nodeId.get(n) ?? -1)]),
   };
 }
@@ -497,6 +504,7 @@ function buildTopology(o: ResolvedNodeOptions, plan: NodePlan, threads: readonly
     [API_ADDRESS, 0],
     ...plan.actors.map((a): [number, number] => [a.address, hostOfName.get(a.name) ?? 0]),
     ...remote.map((a): [number, number] => [a, gatewayHost]),
+    ...(gatewayHost >= 0 ? [[GATEWAY_ADDRESS, gatewayHost] as [number, number]] : []),
   ];
   const groups = plan.rings.map((r): [number, number[]] => [r.spec.ring, [...r.spec.acceptors, ...r.spec.coordinators, ...r.spec.learners]]);
   const rings = Array.from({ length: hostCount }, (_, s) =>

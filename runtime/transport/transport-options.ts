@@ -34,6 +34,11 @@ export interface MulticastOptions {
   readonly ttl?: number;
   /** Deliver our multicasts to other sockets of this host (default true: receivers share hosts). */
   readonly loopback?: boolean;
+  /**
+   * Receive the group's datagrams from the start (default true). A transport that only sends to
+   * the group for now passes false, and calls listenMulticast(true) when it needs to receive.
+   */
+  readonly listen?: boolean;
 }
 
 export interface UdpTransportOptions {
@@ -77,6 +82,7 @@ export interface ResolvedMulticast {
   readonly interface: string;
   readonly ttl: number;
   readonly loopback: boolean;
+  readonly listen: boolean;
 }
 
 export interface ResolvedTransportOptions {
@@ -135,7 +141,7 @@ export function resolvePeers(peers: unknown, selfId: number): ReadonlyMap<number
 
 function resolveMulticast(v: unknown): ResolvedMulticast {
   const field = 'transport.multicast';
-  const o = objectOf(field, v, ['group', 'port', 'interface', 'ttl', 'loopback']);
+  const o = objectOf(field, v, ['group', 'port', 'interface', 'ttl', 'loopback', 'listen']);
   const group = ipv4Of(`${field}.group`, o['group']);
   if (!isMulticastIp(group)) throw new ConfigError(`${field}.group`, 'must be an IPv4 multicast group (224.0.0.0 to 239.255.255.255)');
   return Object.freeze({
@@ -144,6 +150,7 @@ function resolveMulticast(v: unknown): ResolvedMulticast {
     interface: ipv4Of(`${field}.interface`, o['interface']),
     ttl: integerIn(`${field}.ttl`, o['ttl'] ?? 1, 0, 255),
     loopback: booleanOf(`${field}.loopback`, o['loopback'] ?? true),
+    listen: booleanOf(`${field}.listen`, o['listen'] ?? true),
   });
 }
 

@@ -38,6 +38,8 @@ export interface UdpTransportStats {
   readonly datagramsDroppedTotal: number;
   /** Our own multicasts looped back by the kernel: ignored before any check, not dropped. */
   readonly multicastEchoes: number;
+  /** Whether the group's socket is open (listenMulticast), and how often it was opened and closed. */
+  readonly multicast: { readonly listening: boolean; readonly opens: number; readonly closes: number; readonly openErrors: number };
   readonly reassemblyEvictions: { readonly timeout: number; readonly overflow: number };
   readonly reassemblyPendingMessages: number;
   readonly reassemblyPendingBytes: number;

@@ -15,7 +15,7 @@ import { DatagramReader, type FrameHandler } from './datagram-reader.ts';
 import { DatagramWriter, type OutboundDatagram, type OutboundStream } from './datagram-writer.ts';
 import { FaultInjector, faultCountersZero, type FaultSink } from './fault-injector.ts';
 import { Reassembly } from './reassembly.ts';
-import { resolvePeers, resolveTransportOptions, type PeersOptions, type ResolvedTransportOptions, type UdpTransportOptions } from './transport-options.ts';
+import { resolvePeers, resolveTransportOptions, type PeersOptions, type ResolvedMulticast, type ResolvedTransportOptions, type UdpTransportOptions } from './transport-options.ts';
 import { senderCountersZero, type FrameRefusalReason, type SocketBufferSizes, type UdpTransportStats } from './transport-stats.ts';
 import { closeSocket, openMulticastSocket, openUnicastSocket } from './udp-sockets.ts';
 
@@ -37,13 +37,20 @@ export class UdpTransport {
   private readonly streams = new Map<number, OutboundStream>();
   private readonly multicastStream: OutboundStream | null;
   private readonly counters = senderCountersZero();
-  private readonly socketBuffers: SocketBufferSizes;
+  private socketBuffers: SocketBufferSizes;
   private readonly sweepTimer: NodeJS.Timeout;
   private flushTimer: NodeJS.Timeout | NodeJS.Immediate | null = null;
   private inFlightBytes = 0;
   private drained: (() => void) | null = null;
   private state: TransportState = 'open';
   private closing: Promise<void> | null = null;
+  /** The socket bound to the multicast group while the transport listens to it (listenMulticast). */
+  private multicastSocket: Socket | null;
+  /** Whether the group should be listened to; whether an opening or closing is under way, and the last one. */
+  private multicastWanted: boolean;
+  private multicastBusy = false;
+  private multicastChange: Promise<void> = Promise.resolve();
+  private readonly multicastCounters = { opens: 0, closes: 0, openErrors: 0 };
 
   /** Binds the sockets (and joins the multicast group) and returns a transport ready to use. */
   static async open(options: UdpTransportOptions): Promise<UdpTransport> {
@@ -51,7 +58,7 @@ export class UdpTransport {
     const unicast = await openUnicastSocket(resolved);
     let multicast: Socket | null = null;
     try {
-      if (resolved.multicast !== null) multicast = await openMulticastSocket(resolved, resolved.multicast);
+      if (resolved.multicast?.listen === true) multicast = await openMulticastSocket(resolved, resolved.multicast);
     } catch (e) {
       await closeSocket(unicast);
       throw e;
@@ -62,9 +69,11 @@ export class UdpTransport {
   private constructor(
     options: ResolvedTransportOptions,
     private readonly unicastSocket: Socket,
-    private readonly multicastSocket: Socket | null,
+    multicastSocket: Socket | null,
   ) {
     this.options = options;
+    this.multicastSocket = multicastSocket;
+    this.multicastWanted = multicastSocket !== null;
     const bound = unicastSocket.address();
     this.boundAddress = { address: bound.address, port: bound.port };
     // A random first message id: a restarted sender must not reuse ids receivers still remember.
@@ -106,6 +115,60 @@ export class UdpTransport {
   sendMulticast(frame: Uint8Array, head?: Uint8Array): boolean {
     const stream = this.multicastStream;
     return stream === null ? this.refuse(this.state === 'open' ? 'noMulticast' : 'closed') : this.enqueue(stream, frame, head);
+  }
+
+  /**
+   * Starts or stops receiving the group's datagrams: the socket bound to the group is opened, or
+   * closed. Closed, not only left: on Linux a socket bound to the group's port still receives
+   * the group's datagrams while any socket of the host is a member (IP_MULTICAST_ALL), so a node
+   * that shares its host with members would go on copying every datagram just to drop it.
+   * Sending to the group does not need it. Resolves once the socket matches the last call; an
+   * opening that fails is counted (stats().multicast.openErrors) and leaves it closed.
+   */
+  listenMulticast(on: boolean): Promise<void> {
+    this.multicastWanted = on;
+    if (this.options.multicast === null || this.state !== 'open') return Promise.resolve();
+    // A change under way checks the wish again before it ends (in the same turn as it stops being busy).
+    if (!this.multicastBusy) this.multicastChange = this.reconcileMulticast();
+    return this.multicastChange;
+  }
+
+  /**
+   * Takes the group's socket one step at a time toward the last wish, until it matches. The last
+   * check of the wish and the end of being busy fall in the same turn: a wish made after it
+   * starts a new change.
+   */
+  private async reconcileMulticast(): Promise<void> {
+    const m = this.options.multicast as ResolvedMulticast;
+    this.multicastBusy = true;
+    try {
+      while (this.state === 'open' && this.multicastWanted !== (this.multicastSocket !== null)) {
+        if (this.multicastSocket !== null) {
+          const socket = this.multicastSocket;
+          this.multicastSocket = null;
+          await closeSocket(socket);
+          this.multicastCounters.closes++;
+          continue;
+        }
+        let socket: Socket;
+        try {
+          socket = await openMulticastSocket(this.options, m);
+        } catch {
+          this.multicastCounters.openErrors++;
+          return;
+        }
+        if (this.state !== 'open') {
+          await closeSocket(socket);
+          return;
+        }
+        this.multicastSocket = socket;
+        this.multicastCounters.opens++;
+        this.socketBuffers = { ...this.socketBuffers, multicastRecvBytes: socket.getRecvBufferSize() };
+        this.listen(socket, true);
+      }
+    } finally {
+      this.multicastBusy = false;
+    }
   }
 
   /** Seals every open pack and hands it to the socket. */
@@ -163,6 +226,7 @@ export class UdpTransport {
       datagramsDropped: dropped,
       datagramsDroppedTotal: Object.values(dropped).reduce((sum, n) => sum + n, 0),
       multicastEchoes: r.multicastEchoes,
+      multicast: { listening: this.multicastSocket !== null, ...this.multicastCounters },
       reassemblyEvictions: { timeout: this.reassembly.counters.evictedTimeout, overflow: this.reassembly.counters.evictedOverflow },
       reassemblyPendingMessages: this.reassembly.pendingMessages,
       reassemblyPendingBytes: this.reassembly.pendingBytes,
@@ -200,7 +264,10 @@ export class UdpTransport {
       });
     }
     this.state = 'closed';
-    await Promise.all([closeSocket(this.unicastSocket), this.multicastSocket === null ? undefined : closeSocket(this.multicastSocket)]);
+    await this.multicastChange;
+    const multicast = this.multicastSocket;
+    this.multicastSocket = null;
+    await Promise.all([closeSocket(this.unicastSocket), multicast === null ? undefined : closeSocket(multicast)]);
   }
 
   private enqueue(stream: OutboundStream, frame: Uint8Array, head: Uint8Array | undefined): boolean {

@@ -130,4 +130,52 @@ describe('a ring across nodes over UDP (loopback)', () => {
       .reduce((sum, a) => sum + Number((a.status['transport'] as { faults?: { lost?: number } }).faults?.lost ?? 0), 0);
     expect(lost).toBeGreaterThan(0);
   }, 60_000);
+
+  it('in multicast mode, only the nodes that need values listen to the group, before and after a new coordinator takes over', async () => {
+    const names = ['a1', 'a2', 'a3', 'c'];
+    const closed = new Set<string>();
+    /** Whether each node's gateway listens to the group; the layout of the leading coordinator. */
+    const look = async (): Promise<{ listening: Map<string, boolean>; layout: number[] }> => {
+      const listening = new Map<string, boolean>();
+      let layout: number[] = [];
+      for (const [k, n] of nodes.entries()) {
+        const name = names[k] as string;
+        if (closed.has(name)) continue;
+        const actors = (await n.status()).flatMap((h) => h.actors);
+        const gateway = actors.find((a) => a.name === 'udp-gateway')?.status['transport'] as { multicast: { listening: boolean } };
+        listening.set(name, gateway.multicast.listening);
+        const leader = actors.find((a) => a.status['role'] === 'coordinator' && a.status['state'] === 'leading');
+        if (leader !== undefined) layout = leader.status['layout'] as number[];
+      }
+      return { listening, layout };
+    };
+    let before: { listening: Map<string, boolean>; layout: number[] } | null = null;
+    const { acked, seqs } = await run(deployment('multicast', 18600), 3000, async () => {
+      before = await look();
+      closed.add('a1');
+      await (nodes[0] as RingcastNode).close(); // the leader's node: coordinator 11 and acceptor 1
+    });
+    expect(acked).toBe(3000);
+    expect(new Set(seqs[0]).size).toBe(3000);
+    expect(seqs[0]).toHaveLength(3000);
+    expect(seqs[1]).toEqual(seqs[0]);
+    // Led from a1, with acceptor 1 and one of 2 and 3: a1 gets the values in process, the spare none.
+    const { listening, layout } = before as unknown as { listening: Map<string, boolean>; layout: number[] };
+    expect(layout[0]).toBe(1);
+    const a2InRing = layout[1] === 2;
+    expect(listening).toEqual(new Map([['a1', false], ['a2', a2InRing], ['a3', true], ['c', true]])); // a3 hosts a learner too
+    await waitUntil(async () => (await look()).layout[0] === 2, 'coordinator 12 leading');
+    // Led from a2 now, with acceptors 2 and 3: a2 gets the values in process.
+    const after = await look();
+    expect(after.layout).toEqual([2, 3]);
+    expect(after.listening).toEqual(new Map([['a2', false], ['a3', true], ['c', true]]));
+  }, 60_000);
 });
+
+async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
+  const end = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

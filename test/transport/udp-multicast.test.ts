@@ -59,4 +59,52 @@ describe('UdpTransport IP multicast on loopback', () => {
     expect(at3.map((r) => r.frame[0])).toEqual([7]);
     expect(r2.stats().datagramsDroppedTotal + r3.stats().datagramsDroppedTotal).toBe(0);
   });
+
+  it('stops and starts receiving the group when told to, though the host stays a member; the last wish wins', async () => {
+    const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1' };
+    open = await openMesh([1, 2, 3], { multicast });
+    const [sender, r2, r3] = open as [UdpTransport, UdpTransport, UdpTransport];
+    const at2 = logFrames(r2);
+    const at3 = logFrames(r3);
+    // A wish that changes nothing, then one that does, in the same turn.
+    void r3.listenMulticast(true);
+    await r3.listenMulticast(false);
+    expect(r3.stats().multicast).toEqual({ listening: false, opens: 0, closes: 1, openErrors: 0 });
+    sender.sendMulticast(Uint8Array.of(1));
+    await waitFor(() => at2.length === 1, 'the frame at the receiver still listening');
+    await settle(() => r3.stats().datagramsReceived);
+    expect(at3).toEqual([]);
+    expect(r3.stats().datagramsReceived).toBe(0);
+    // Wishes made while a change is under way: the socket ends as the last one says.
+    void r3.listenMulticast(true);
+    void r3.listenMulticast(false);
+    await r3.listenMulticast(true);
+    expect(r3.stats().multicast.listening).toBe(true);
+    void r3.listenMulticast(false);
+    await r3.listenMulticast(true);
+    expect(r3.stats().multicast.listening).toBe(true);
+    sender.sendMulticast(Uint8Array.of(2));
+    await waitFor(() => at2.length === 2 && at3.length === 1, 'the next frame at both receivers');
+    expect(at3.map((r) => r.frame[0])).toEqual([2]);
+    expect(r3.stats().datagramsDroppedTotal).toBe(0);
+  });
+
+  it('opened with listen false, only sends to the group until it listens', async () => {
+    const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1', listen: false };
+    open = await openMesh([1, 2], { multicast });
+    const [sender, r2] = open as [UdpTransport, UdpTransport];
+    const at2 = logFrames(r2);
+    expect(r2.stats().multicast.listening).toBe(false);
+    expect(r2.stats().socketBuffers.multicastRecvBytes).toBe(0);
+    sender.sendMulticast(Uint8Array.of(1));
+    await settle(() => sender.stats().datagramsSent);
+    expect(sender.stats().datagramsSent).toBe(1);
+    expect(at2).toEqual([]);
+    await r2.listenMulticast(true);
+    expect(r2.stats().multicast).toEqual({ listening: true, opens: 1, closes: 0, openErrors: 0 });
+    expect(r2.stats().socketBuffers.multicastRecvBytes).toBeGreaterThan(0);
+    sender.sendMulticast(Uint8Array.of(2));
+    await waitFor(() => at2.length === 1, 'the frame sent once the receiver listens');
+    expect(at2[0]?.frame[0]).toBe(2);
+  });
 });
