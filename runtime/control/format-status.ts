@@ -62,7 +62,10 @@ function ringLines(ring: Fields): string[] {
 function gatewayLine(gateway: Fields): string | null {
   const t = fieldsOf(gateway['transport']);
   if (Object.keys(t).length === 0) return null;
-  return `udp gateway  ${pairs([['datagrams sent', numberOf(t['datagramsSent'])], ['received', numberOf(t['datagramsReceived'])], ['dropped', numberOf(t['datagramsDroppedTotal'])], ['gaps', numberOf(t['sequenceGaps'])]])}`;
+  const counts = pairs([['datagrams sent', numberOf(t['datagramsSent'])], ['received', numberOf(t['datagramsReceived'])], ['dropped', numberOf(t['datagramsDroppedTotal'])], ['gaps', numberOf(t['sequenceGaps'])]]);
+  // Whether this node receives the multicast group now (only nodes that need its values do).
+  const listening = fieldsOf(t['multicast'])['listening'];
+  return `udp gateway  ${counts}${typeof listening === 'boolean' ? `  multicast ${listening ? 'listening' : 'not listening'}` : ''}`;
 }
 
 function supervisorLines(sup: Fields): string[] {
