@@ -5,7 +5,7 @@ import type { ActorModule } from '../runtime/actor/actor.ts';
 import { SabVoteStore } from '../runtime/storage/sab-vote-store.ts';
 import { FileVoteStore } from '../runtime/storage/file-vote-store.ts';
 import { bindRole } from './role-binding.ts';
-import { ValuesInterest } from './values-interest.ts';
+import { valuesInterestOf } from './values-interest.ts';
 import type { AcceptorArgs } from './role-args.ts';
 
 const acceptorActor: ActorModule = {
@@ -17,13 +17,9 @@ const acceptorActor: ActorModule = {
     const role = new Acceptor(args.node as NodeId, args.spec, args.protocol, store.load());
     // A multicast ring's acceptor tells the node's gateway when it needs the ring's values from the
     // network; starting, it does (the gateway may have been told otherwise by its last incarnation).
-    const interest = args.spec.dissemination === 'multicast' ? new ValuesInterest(args.node as NodeId, (a) => ctx.isLocal(a)) : null;
-    if (interest !== null) ctx.wantValues(true);
+    const interest = valuesInterestOf(ctx, args.spec, args.node as NodeId, false);
     const binding = bindRole(ctx, args.spec.ring, role, {
-      seen(msg) {
-        const want = interest?.seen(msg) ?? null;
-        if (want !== null) ctx.wantValues(want);
-      },
+      seen: (msg) => void interest?.seen(msg),
       persist(p) {
         if (p.promised !== null) store.savePromise(p.promised);
         if (p.accepted.length === 0 && p.decided.length === 0) return;

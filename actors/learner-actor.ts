@@ -9,6 +9,7 @@ import type { ActorModule } from '../runtime/actor/actor.ts';
 import { deliveredSize, encodeDelivered } from '../runtime/host/delivered-frame.ts';
 import { FrameKind } from '../runtime/host/envelope.ts';
 import { bindRole } from './role-binding.ts';
+import { valuesInterestOf } from './values-interest.ts';
 import type { LearnerArgs } from './role-args.ts';
 
 /** How long a learner waits for an instance decided further on before it logs why it may be stuck. */
@@ -20,6 +21,9 @@ const learnerActor: ActorModule = {
     const args = raw as LearnerArgs;
     const role = new Learner(args.node as NodeId, args.spec, args.protocol, args.startInstance ?? 0);
     const subscribers = new Set(args.subscribers);
+    // A multicast ring's learner tells the node's gateway when it needs the ring's values from
+    // the network: not while the ring is led from this process (values-interest.ts).
+    const interest = valuesInterestOf(ctx, args.spec, args.node as NodeId, true);
     const deliver = (items: readonly DeliveredRuns[]): void => {
       for (const d of items) {
         const size = deliveredSize(d);
@@ -49,13 +53,14 @@ const learnerActor: ActorModule = {
     };
     const behavior = bindRole(ctx, args.spec.ring, role, {
       ignored: new Set(['phase2b']),
+      seen: (msg) => void interest?.seen(msg),
       delivered: deliver,
       onOtherFrame(kind, src, bytes, offset, length) {
         if (kind !== FrameKind.SUBSCRIBE || length < 1) return;
         if (bytes[offset] === 1) subscribers.add(src);
         else subscribers.delete(src);
       },
-      status: () => ({ role: 'learner', deliveredUpTo: role.deliveredUpTo, subscribers: subscribers.size, head: role.headOfLine(), waitingMs: Math.round(waitingMs(ctx.nowMs())), ...role.stats }),
+      status: () => ({ role: 'learner', ...(interest === null ? {} : { wantsValues: interest.wantsValues }), deliveredUpTo: role.deliveredUpTo, subscribers: subscribers.size, head: role.headOfLine(), waitingMs: Math.round(waitingMs(ctx.nowMs())), ...role.stats }),
     });
     return {
       ...behavior,

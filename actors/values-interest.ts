@@ -1,6 +1,7 @@
 /**
- * Whether an acceptor of a multicast ring needs the ring's values (Phase 2A) from the network.
- * It does, unless the Phase 2A of the highest ballot it knows came from a coordinator in its own
+ * Whether an acceptor or a learner of a multicast ring needs the ring's values (Phase 2A) from
+ * the network. A learner needs every ring's values; an acceptor those of the rings it is in. It
+ * does, unless the Phase 2A of the highest ballot it knows came from a coordinator in its own
  * process (the values reach it there, and the group's datagrams would only be our own echoes) or
  * left it out of the ring (a spare votes on nothing). A higher ballot in any message — a new
  * coordinator's Phase 1A or heartbeat, a vote passed along a new ring — makes it listen again
@@ -10,6 +11,18 @@
  */
 import { ballotNode, type Ballot, type NodeId } from '../src/protocol/ids.ts';
 import type { Message } from '../src/protocol/messages.ts';
+import type { RingSpec } from '../src/protocol/options.ts';
+import type { ActorContext } from '../runtime/actor/actor.ts';
+
+/**
+ * The interest of a role actor of a multicast ring (null for other rings), told to the node's
+ * gateway now (a new incarnation needs values, whatever its last one said) and at every change.
+ */
+export function valuesInterestOf(ctx: ActorContext, spec: RingSpec, self: NodeId, everyRing: boolean): ValuesInterest | null {
+  if (spec.dissemination !== 'multicast') return null;
+  ctx.wantValues(true);
+  return new ValuesInterest(self, (a) => ctx.isLocal(a), everyRing, (want) => ctx.wantValues(want));
+}
 
 export class ValuesInterest {
   /** The highest ballot seen; messages of lower ballots change nothing. */
@@ -20,6 +33,10 @@ export class ValuesInterest {
     private readonly self: NodeId,
     /** Whether an actor address is in this process. */
     private readonly isLocal: (address: number) => boolean,
+    /** A learner: it needs the values of every ring, whoever votes in it. */
+    private readonly everyRing = false,
+    /** Told each change of the wish. */
+    private readonly tell: (want: boolean) => void = () => undefined,
   ) {}
 
   get wantsValues(): boolean {
@@ -31,11 +48,12 @@ export class ValuesInterest {
     const b = ballotOf(msg);
     if (b === null || b < this.highest) return null;
     let want = this.wanted;
-    if (msg.type === 'phase2a') want = !this.isLocal(ballotNode(b)) && msg.layout.includes(this.self);
+    if (msg.type === 'phase2a') want = !this.isLocal(ballotNode(b)) && (this.everyRing || msg.layout.includes(this.self));
     else if (b > this.highest) want = true;
     this.highest = b;
     if (want === this.wanted) return null;
     this.wanted = want;
+    this.tell(want);
     return want;
   }
 }

@@ -6,7 +6,7 @@
  * multicast, where the ring has a group; its other group frames (decisions, heartbeats), and
  * every group frame of a ring without one, leave as one copy per node with members. The gateway
  * listens to the multicast group only while some actor of the node needs values from it (a
- * learner, an acceptor of the current ring that is not beside its coordinator; FrameKind.
+ * learner or an acceptor of the current ring, not beside the ring's coordinator; FrameKind.
  * VALUES_WANTED): the others would copy every value the ring carries only to drop it. Frames from
  * the network go to the actors of its own thread straight from the datagram, and through the
  * SAB rings to the other threads.

@@ -69,3 +69,17 @@ describe('ValuesInterest', () => {
     expect(v.wantsValues).toBe(true);
   });
 });
+
+describe('ValuesInterest of a learner', () => {
+  it('needs every ring\'s values, whoever votes, unless the ring is led from its own process', () => {
+    const told: boolean[] = [];
+    const v = new ValuesInterest(nodeId(21), isLocal, true, (want) => told.push(want));
+    expect(v.seen(phase2a(b(1, 11), [1, 3]))).toBe(null);
+    expect(v.wantsValues).toBe(true);
+    expect(v.seen(phase2a(b(2, 12), [2, 3]))).toBe(false);
+    expect(v.seen(heartbeat(b(3, 11)))).toBe(true);
+    expect(v.seen(phase2a(b(3, 11), [1, 3]))).toBe(null);
+    expect(v.wantsValues).toBe(true);
+    expect(told).toEqual([false, true]);
+  });
+});
