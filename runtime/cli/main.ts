@@ -6,6 +6,7 @@ import { runThreadDemo } from './demo-threads.ts';
 import { START_USAGE, runStart } from './start-command.ts';
 import { STATUS_USAGE, runStatus } from './status-command.ts';
 import { BENCH_USAGE, runBench } from './bench-command.ts';
+import { raiseInitialOldSpace } from './heap-flags.ts';
 
 const USAGE = `usage: ringcast <command> [options]
 
@@ -51,6 +52,8 @@ async function main(argv: string[]): Promise<void> {
     return;
   }
   if (command === 'start') {
+    // Before any thread starts: see heap-flags.ts.
+    raiseInitialOldSpace(process.execArgv);
     // node.ts (threads, transports) is loaded only by the command that runs a node.
     const startNode: Parameters<typeof runStart>[1]['startNode'] = async (o, setup) => (await import('../node/node.ts')).startNode(o, setup);
     process.exit(await runStart(rest, { ...io, startNode, signals: process }));
