@@ -4,14 +4,14 @@
  * /proc/<pid>/task/<tid>/stat. For where the time goes, and for comparing placements side by side.
  *
  *   npx tsx bench/multi-process-steady.ts [--mode multicast|ring] [--bytes 1024]
- *       [--gateway own-thread|actor-thread] [--seconds 5] [--threads] [--window W]
+ *       [--gateway own-thread|actor-thread] [--seconds 5] [--warmup 15] [--threads] [--window W]
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Deployment } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
-  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' } },
+  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' } },
 });
 const mode = args.mode ?? 'multicast';
 if (mode !== 'multicast' && mode !== 'ring') throw new Error(`--mode: multicast or ring, not ${mode}`);
@@ -19,6 +19,12 @@ const gateway = args.gateway;
 if (gateway !== undefined && gateway !== 'own-thread' && gateway !== 'actor-thread') throw new Error(`--gateway: own-thread or actor-thread, not ${gateway}`);
 const bytes = Number(args.bytes ?? 1024);
 const seconds = Number(args.seconds ?? 5);
+/**
+ * Seconds of load before the window: on 2 busy cores the processes' JIT still compiles hot
+ * functions for several seconds (after 4 s: 57,673-74,113 values/s at 23.1-28.6 us per value in
+ * three runs; after 15 s: 75,101-79,942 at 21.0-21.6; after 30 s no better).
+ */
+const warmupSeconds = Number(args.warmup ?? 15);
 /** Ticks of /proc/<pid>/stat's utime and stime: USER_HZ, 100 on Linux whatever the kernel's HZ. */
 const TICKS_PER_SECOND = 100;
 
@@ -55,7 +61,7 @@ try {
   const p = d.start('p', ['--load', '100000000', '--value-bytes', String(bytes), ...(args.window === undefined ? [] : ['--window', args.window])]);
   await p.waitFor(/^load: \d+ values of/, 60_000);
   const acked = (): number => Number(/load: (\d+)\/\d+ acked/.exec(p.lines.filter((l) => l.includes(' acked')).pop() ?? '')?.[1] ?? 0);
-  await new Promise((r) => setTimeout(r, 4000)); // past the JIT's warm-up
+  await new Promise((r) => setTimeout(r, warmupSeconds * 1000)); // past the JIT's warm-up
   const [a0, t0, c0] = [acked(), performance.now(), threadTicks()];
   await new Promise((r) => setTimeout(r, seconds * 1000));
   const [a1, t1, c1] = [acked(), performance.now(), threadTicks()];
