@@ -4,18 +4,22 @@
  * loopback UDP figures of bench/udp-bench.ts measured in the same run.
  *
  *   npx tsx bench/multi-process-bench.ts [--values N] [--quick] [--gateway own-thread|actor-thread|both]
+ *       [--root DIR]
  *
  * `--gateway` sets the nodes' placement.gateway (default: the config's default, own-thread);
- * `both` measures every case with each, one after the other.
+ * `both` measures every case with each, one after the other. `--root` is where the deployment's
+ * directory goes (acceptor logs, the learner's record; default the OS's temporary directory):
+ * /dev/shm keeps the logs in memory, where they survive a killed process as on disk, not a
+ * machine crash.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
-import { loadavg } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Deployment } from '../test/deployment/processes.ts';
 
-const { values: args } = parseArgs({ options: { values: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { values: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, root: { type: 'string' } } });
 const GATEWAYS = args.gateway === undefined ? [undefined] : args.gateway === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
 for (const g of GATEWAYS) if (g !== undefined && g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread, actor-thread or both, not ${g}`);
 /**
@@ -51,7 +55,7 @@ function cpuSecondsOf(config: string): number {
 }
 
 async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
-  const d = new Deployment({ mode, basePort, ...(gateway === undefined ? {} : { gateway }) });
+  const d = new Deployment({ mode, basePort, ...(gateway === undefined ? {} : { gateway }), ...(args.root === undefined ? {} : { root: args.root }) });
   try {
     for (const n of ['a1', 'a2', 'a3']) d.start(n, ['--quiet']);
     d.start('l', ['--quiet', '--record', d.record]);
@@ -90,7 +94,7 @@ for (const gateway of GATEWAYS) {
 const header = ['dissemination', 'gateway', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-console.log(`ring of 5 processes on loopback, ${countFor(1024).toLocaleString("en-US")} values per case at 1 KB, ${countFor(8192).toLocaleString("en-US")} at 8 KB, load average ${loadavg()[0]!.toFixed(2)} at the end`);
+console.log(`ring of 5 processes on loopback, ${countFor(1024).toLocaleString("en-US")} values per case at 1 KB, ${countFor(8192).toLocaleString("en-US")} at 8 KB, acceptor logs under ${args.root ?? tmpdir()}, load average ${loadavg()[0]!.toFixed(2)} at the end`);
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));

@@ -5,13 +5,17 @@
  *
  *   npx tsx bench/multi-process-steady.ts [--mode multicast|ring] [--bytes 1024]
  *       [--gateway own-thread|actor-thread] [--seconds 5] [--warmup 15] [--threads] [--window W]
+ *       [--root DIR]
+ *
+ * `--root`: where the deployment's directory goes (acceptor logs, the learner's record), as for
+ * bench/multi-process-bench.ts.
  */
 import { readFileSync, readdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { Deployment } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
-  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' } },
+  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' }, root: { type: 'string' } },
 });
 const mode = args.mode ?? 'multicast';
 if (mode !== 'multicast' && mode !== 'ring') throw new Error(`--mode: multicast or ring, not ${mode}`);
@@ -28,7 +32,7 @@ const warmupSeconds = Number(args.warmup ?? 15);
 /** Ticks of /proc/<pid>/stat's utime and stime: USER_HZ, 100 on Linux whatever the kernel's HZ. */
 const TICKS_PER_SECOND = 100;
 
-const d = new Deployment({ mode, basePort: 22000 + (mode === 'ring' ? 300 : 0), ...(gateway === undefined ? {} : { gateway }) });
+const d = new Deployment({ mode, basePort: 22000 + (mode === 'ring' ? 300 : 0), ...(gateway === undefined ? {} : { gateway }), ...(args.root === undefined ? {} : { root: args.root }) });
 
 /** CPU ticks so far of every thread of the deployment's processes, by "node:tid:name". */
 function threadTicks(): Map<string, number> {
@@ -68,7 +72,7 @@ try {
   const values = a1 - a0;
   const secs = (t1 - t0) / 1000;
   const microsPerValue = (ticks: number): string => ((ticks * 1e6) / TICKS_PER_SECOND / values).toFixed(1);
-  console.log(`${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}: ${Math.round(values / secs).toLocaleString('en-US')} values/s acked over ${secs.toFixed(1)} s (progress lines, 1 s apart)`);
+  console.log(`${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, logs under ${d.dir}: ${Math.round(values / secs).toLocaleString('en-US')} values/s acked over ${secs.toFixed(1)} s (progress lines, 1 s apart)`);
   const byNode = new Map<string, number>();
   let total = 0;
   for (const [key, ticks] of c1) {

@@ -17,6 +17,11 @@ export interface FiveNodeOptions {
   readonly lossRate?: number;
   /** Where each node's UDP gateway runs (placement.gateway); the default of the config otherwise. */
   readonly gateway?: 'own-thread' | 'actor-thread';
+  /**
+   * The directory the deployment's own directory is made in (config, acceptor logs, the
+   * learner's record); the OS's temporary directory by default. /dev/shm puts the logs in memory.
+   */
+  readonly root?: string;
 }
 
 /** Five processes: three acceptors (two of them with a coordinator), a proposer, a learner. */
@@ -90,12 +95,15 @@ export class NodeProcess {
 }
 
 export class Deployment {
-  readonly dir = mkdtempSync(join(tmpdir(), 'ringcast-deploy-'));
-  readonly config = join(this.dir, 'deployment.json');
-  readonly record = join(this.dir, 'delivered.jsonl');
+  readonly dir: string;
+  readonly config: string;
+  readonly record: string;
   readonly procs = new Map<string, NodeProcess>();
 
   constructor(o: FiveNodeOptions) {
+    this.dir = mkdtempSync(join(o.root ?? tmpdir(), 'ringcast-deploy-'));
+    this.config = join(this.dir, 'deployment.json');
+    this.record = join(this.dir, 'delivered.jsonl');
     writeFileSync(this.config, JSON.stringify(fiveNodeConfig(o, this.dir), null, 2));
   }
 
