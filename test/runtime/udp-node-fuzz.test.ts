@@ -15,7 +15,8 @@ import { startNode, type RingcastNode } from '../../runtime/node/node.ts';
 import { Prng } from '../../src/protocol/prng.ts';
 import { packedDatagram } from '../transport/wire.ts';
 
-const BASE = 18500;
+/** Ports BASE + 1 … BASE + 50; no other test uses 18700–18799 (udp-deployment.test.ts runs beside this file on 18100–18650). */
+const BASE = 18700;
 const FUZZ_ID = 9;
 const DATAGRAMS = 100_000;
 const SEED = Number(process.env['FUZZ_SEED'] ?? 0x5eed);
