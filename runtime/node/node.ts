@@ -474,8 +474,9 @@ function gatewayInit(d: DeploymentConfig, self: string, remote: readonly (readon
       throw new ConfigError(`rings[${d.rings.indexOf(r)}].multicast`, `a node joins one multicast group; ring ${r.id} differs from ring ${multicast[0]?.id} (${k})`);
     }
   });
-  // Who needs the group's values here at start: learners, and acceptors until they learn they are
-  // spare or beside the ring's coordinator (acceptor-actor.ts). Coordinators only send to it.
+  // Who needs the group's values here at start: learners and acceptors, until they learn otherwise
+  // (actors/values-interest.ts: a spare acceptor, or a ring led from this node). Coordinators only
+  // send to the group.
   const valueListeners = multicast.flatMap((r) => [...r.acceptors, ...r.learners].filter((a) => a.node === self).map((a) => a.id));
   return {
     transport: {
