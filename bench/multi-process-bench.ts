@@ -1,11 +1,16 @@
 /**
  * A ring of five processes on loopback (three acceptors, a proposer, a learner), each started
- * through the CLI: values/s and MB/s at 1 KB and 8 KB in both dissemination modes, beside the raw
- * loopback UDP figures of bench/udp-bench.ts measured in the same run.
+ * through the CLI: values/s and MB/s at 1 KB and 8 KB in both dissemination modes at steady
+ * state, beside the raw loopback UDP figures of bench/udp-bench.ts measured in the same run.
  *
- *   npx tsx bench/multi-process-bench.ts [--values N] [--quick] [--gateway own-thread|actor-thread|both]
- *       [--root DIR]
+ *   npx tsx bench/multi-process-bench.ts [--warmup 15] [--seconds 5] [--quick]
+ *       [--gateway own-thread|actor-thread|both] [--root DIR]
  *
+ * Each case loads the ring from one proposer process for `--warmup` seconds (on 2 busy cores the
+ * processes' JIT compiles hot functions for several seconds: see multi-process-steady.ts), then
+ * measures values acked and the five processes' CPU over `--seconds`, from one of the load's
+ * progress lines to another. (Until session 7 it timed a fixed count of values from a new
+ * proposer process, JIT warm-up included.)
  * `--gateway` sets the nodes' placement.gateway (default: the config's default, own-thread);
  * `both` measures every case with each, one after the other. `--root` is where the deployment's
  * directory goes (acceptor logs, the learner's record; default the OS's temporary directory):
@@ -19,14 +24,16 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Deployment } from '../test/deployment/processes.ts';
 
-const { values: args } = parseArgs({ options: { values: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, root: { type: 'string' } } });
+const { values: args } = parseArgs({
+  options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, root: { type: 'string' } },
+});
 const GATEWAYS = args.gateway === undefined ? [undefined] : args.gateway === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
 for (const g of GATEWAYS) if (g !== undefined && g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread, actor-thread or both, not ${g}`);
-/**
- * Values per case: at 1 KB 400,000 (100,000 took 2-3 s, most of it with the proposer's process
- * still cold from its start), at 8 KB 100,000.
- */
-const countFor = (bytes: number): number => Number(args.values ?? (args.quick === true ? 20_000 : bytes > 4096 ? 100_000 : 400_000));
+const WARMUP_S = Number(args.warmup ?? (args.quick === true ? 5 : 15));
+const SECONDS = Number(args.seconds ?? (args.quick === true ? 3 : 5));
+for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
+  if (!Number.isFinite(v) || v < (name === 'seconds' ? 1 : 0)) throw new Error(`--${name}: a number of seconds (at least ${name === 'seconds' ? 1 : 0}), not ${String(v)}`);
+}
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
@@ -59,21 +66,17 @@ async function measure(mode: (typeof MODES)[number], bytes: number, basePort: nu
   try {
     for (const n of ['a1', 'a2', 'a3']) d.start(n, ['--quiet']);
     d.start('l', ['--quiet', '--record', d.record]);
-    // A short warm-up run, so that threads, sockets and the leader are up before the clock starts.
-    const warm = d.start('p', ['--quiet', '--load', '2000', '--value-bytes', String(bytes)]);
-    await warm.waitFor(/load: 2000 acked/, 60_000);
-    warm.kill('SIGTERM');
-    await warm.exit(5000);
-    const COUNT = countFor(bytes);
-    const p = d.start('p', ['--load', String(COUNT), '--value-bytes', String(bytes)]);
-    // The clock starts when the proposer's node is up and the load begins.
+    const p = d.start('p', ['--load', '1000000000', '--value-bytes', String(bytes)]);
     await p.waitFor(/^load: \d+ values of/, 60_000);
-    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
+    const s0 = await p.nextProgress(5000);
     const cpu0 = cpuSecondsOf(d.config);
-    await p.waitFor(new RegExp(`load: ${COUNT} acked`), 600_000);
-    const seconds = (performance.now() - t0) / 1000;
-    const cpuMicrosPerValue = ((cpuSecondsOf(d.config) - cpu0) * 1e6) / COUNT;
-    return { valuesPerSec: COUNT / seconds, mbPerSec: (COUNT * bytes) / seconds / 1e6, cpuMicrosPerValue };
+    await new Promise((r) => setTimeout(r, SECONDS * 1000 - 500));
+    const s1 = await p.nextProgress(5000);
+    const cpuMicrosPerValue = ((cpuSecondsOf(d.config) - cpu0) * 1e6) / (s1.acked - s0.acked);
+    const seconds = (s1.atMs - s0.atMs) / 1000;
+    const values = s1.acked - s0.acked;
+    return { valuesPerSec: values / seconds, mbPerSec: (values * bytes) / seconds / 1e6, cpuMicrosPerValue };
   } finally {
     await d.stopAll();
   }
@@ -94,7 +97,7 @@ for (const gateway of GATEWAYS) {
 const header = ['dissemination', 'gateway', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
-console.log(`ring of 5 processes on loopback, ${countFor(1024).toLocaleString("en-US")} values per case at 1 KB, ${countFor(8192).toLocaleString("en-US")} at 8 KB, acceptor logs under ${args.root ?? tmpdir()}, load average ${loadavg()[0]!.toFixed(2)} at the end`);
+console.log(`ring of 5 processes on loopback, each case measured over ${SECONDS} s after ${WARMUP_S} s of load, acceptor logs under ${args.root ?? tmpdir()}, load average ${loadavg()[0]!.toFixed(2)} at the end`);
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));

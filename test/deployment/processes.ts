@@ -83,6 +83,23 @@ export class NodeProcess {
     }
   }
 
+  /**
+   * The next progress line of a load (`ringcast start --load`, one a second) printed after this
+   * call: the values acked so far, and when the line arrived (performance.now()).
+   */
+  async nextProgress(timeoutMs: number): Promise<{ acked: number; atMs: number }> {
+    const from = this.lines.length;
+    const end = Date.now() + timeoutMs;
+    for (;;) {
+      for (let k = from; k < this.lines.length; k++) {
+        const m = /^load: (\d+)\/\d+ acked/.exec(this.lines[k] as string);
+        if (m !== null) return { acked: Number(m[1]), atMs: performance.now() };
+      }
+      if (Date.now() > end || this.exited) throw new Error(`node ${this.name}: no progress line within ${timeoutMs} ms; it printed:\n${this.lines.slice(-20).join('\n')}`);
+      await new Promise((r) => setTimeout(r, 5));
+    }
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child.kill(signal);
   }
