@@ -170,6 +170,49 @@ describe('a ring across nodes over UDP (loopback)', () => {
     expect(after.layout).toEqual([2, 3]);
     expect(after.listening).toEqual(new Map([['a2', false], ['a3', true], ['c', true]]));
   }, 60_000);
+  it("in multicast mode, the spare acceptor listens to the group once a new ring takes it in, and no value is lost", async () => {
+    // Learner and proposer on their own node, so that any acceptor's node may go.
+    const d = deployment('multicast', 18800);
+    const ring = d.rings[0] as DeploymentConfig['rings'][number];
+    const spread: DeploymentConfig = { ...d, rings: [{ ...ring, learners: [{ id: 21, node: 'c' }] }] };
+    const names = ['a1', 'a2', 'a3', 'c'];
+    for (const self of names) {
+      const n = await startNode({ deployment: spread, self });
+      n.onLog = () => undefined;
+      nodes.push(n);
+    }
+    const c = nodes[3] as RingcastNode;
+    const seqs: number[] = [];
+    c.learner(1).onDeliver((dd) => seqs.push(...dd.values.map((v) => new DataView(v.bytes.buffer, v.bytes.byteOffset).getUint32(0, true))));
+    const propose = (from: number, to: number): Promise<unknown[]> =>
+      Promise.all(
+        Array.from({ length: to - from }, (_, k) => {
+          const bytes = new Uint8Array(256);
+          new DataView(bytes.buffer).setUint32(0, from + k, true);
+          return c.proposer(1).propose(bytes);
+        }),
+      );
+    const statusOf = async (n: RingcastNode): Promise<{ listening: boolean; layout: number[] | null }> => {
+      const actors = (await n.status()).flatMap((h) => h.actors);
+      const gateway = actors.find((a) => a.name === 'udp-gateway')?.status['transport'] as { multicast: { listening: boolean } };
+      const leader = actors.find((a) => a.status['role'] === 'coordinator' && a.status['state'] === 'leading');
+      return { listening: gateway.multicast.listening, layout: leader === undefined ? null : (leader.status['layout'] as number[]) };
+    };
+    await propose(0, 1000);
+    const before = (await statusOf(nodes[0] as RingcastNode)).layout as number[];
+    expect(before[0]).toBe(1);
+    const gone = before[1] as number; // acceptor 2 or 3: its node goes
+    const spare = gone === 2 ? 3 : 2;
+    expect((await statusOf(nodes[spare - 1] as RingcastNode)).listening).toBe(false);
+    await (nodes[gone - 1] as RingcastNode).close();
+    await propose(1000, 2000);
+    await waitUntil(async () => seqs.length >= 2000, '2,000 values delivered');
+    expect(new Set(seqs).size).toBe(2000);
+    expect(seqs).toHaveLength(2000);
+    const after = await statusOf(nodes[0] as RingcastNode);
+    expect(after.layout).toEqual([1, spare]);
+    expect((await statusOf(nodes[spare - 1] as RingcastNode)).listening).toBe(true);
+  }, 60_000);
 });
 
 async function waitUntil(condition: () => Promise<boolean>, what: string, timeoutMs = 20_000): Promise<void> {
