@@ -21,6 +21,8 @@ import { closeSocket, openMulticastSocket, openUnicastSocket } from './udp-socke
 
 /** How long close() waits for datagrams already handed to the socket. */
 const CLOSE_DRAIN_MS = 1000;
+/** After the group's socket failed to open, how long until the transport tries again (while still wanted). */
+export const MULTICAST_RETRY_MS = 1000;
 const SWEEP_INTERVAL_MS_MIN = 10;
 
 type TransportState = 'open' | 'closing' | 'closed';
@@ -50,6 +52,7 @@ export class UdpTransport {
   private multicastWanted: boolean;
   private multicastBusy = false;
   private multicastChange: Promise<void> = Promise.resolve();
+  private multicastRetry: NodeJS.Timeout | null = null;
   private readonly multicastCounters = { opens: 0, closes: 0, openErrors: 0 };
 
   /** Binds the sockets (and joins the multicast group) and returns a transport ready to use. */
@@ -123,7 +126,8 @@ export class UdpTransport {
    * the group's datagrams while any socket of the host is a member (IP_MULTICAST_ALL), so a node
    * that shares its host with members would go on copying every datagram just to drop it.
    * Sending to the group does not need it. Resolves once the socket matches the last call; an
-   * opening that fails is counted (stats().multicast.openErrors) and leaves it closed.
+   * opening that fails is counted (stats().multicast.openErrors), leaves it closed, and is tried
+   * again MULTICAST_RETRY_MS later if the socket is still wanted then.
    */
   listenMulticast(on: boolean): Promise<void> {
     this.multicastWanted = on;
@@ -155,6 +159,10 @@ export class UdpTransport {
           socket = await openMulticastSocket(this.options, m);
         } catch {
           this.multicastCounters.openErrors++;
+          this.multicastRetry ??= setTimeout(() => {
+            this.multicastRetry = null;
+            void this.listenMulticast(this.multicastWanted);
+          }, MULTICAST_RETRY_MS).unref();
           return;
         }
         if (this.state !== 'open') {
@@ -249,6 +257,7 @@ export class UdpTransport {
     this.state = 'closing';
     this.injector?.close();
     clearInterval(this.sweepTimer);
+    if (this.multicastRetry !== null) clearTimeout(this.multicastRetry);
     this.closing = this.drainThenClose();
     return this.closing;
   }

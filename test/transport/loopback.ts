@@ -78,3 +78,11 @@ export function framesDiffering(actual: readonly Uint8Array[], expected: readonl
   }
   return differing;
 }
+
+/** A port free on loopback now (a multicast group's socket binds it with reuseAddr). */
+export async function freePort(): Promise<number> {
+  const socket = await openRawSocket();
+  const { port } = socket.address();
+  await new Promise<void>((resolve) => socket.close(() => resolve()));
+  return port;
+}

@@ -4,18 +4,10 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UdpTransport } from '../../runtime/transport/index.ts';
-import { closeAll, framesDiffering, logFrames, openMesh, openRawSocket, settle, waitFor } from './loopback.ts';
+import { closeAll, framesDiffering, freePort, logFrames, openMesh, settle, waitFor } from './loopback.ts';
 import { patternFrame } from './wire.ts';
 
 const GROUP = '239.77.0.1';
-
-/** A port free on loopback now; the group socket binds it with reuseAddr. */
-async function freePort(): Promise<number> {
-  const socket = await openRawSocket();
-  const { port } = socket.address();
-  await new Promise<void>((resolve) => socket.close(() => resolve()));
-  return port;
-}
 
 let open: UdpTransport[] = [];
 afterEach(async () => {
