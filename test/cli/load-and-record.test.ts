@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ErrorCode, RingcastError } from '../../src/errors.ts';
 import { instance, nodeId, ringId, valueId } from '../../src/protocol/ids.ts';
+import { Prng } from '../../src/protocol/prng.ts';
 import { DeliveryRecorder, defaultLoadWindow, LoadGenerator, RECORD_FLUSH_MS, loadValue, loadValueTag } from '../../runtime/cli/load-and-record.ts';
 
 describe('load values', () => {
@@ -88,5 +89,27 @@ describe('DeliveryRecorder', () => {
     recorder.record(31, { ring: ringId(2), instance: instance(9), values: [], slots: 1 });
     expect(readFileSync(path, 'utf8').split('\n')).toHaveLength(5);
     expect(recorder.stats()).toEqual({ file: path, instances: 4 });
+  });
+
+  it('writes the JSON of { ring, learner, instance, values: their tags, slots unless 1 } for any delivery (2,000 seeded cases)', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-record-')), 'r.jsonl');
+    const recorder = new DeliveryRecorder(path);
+    const rng = new Prng(0x7ec0);
+    const U32 = [0, 1, 0x7fffffff, 0x80000000, 0xfffffffe, 0xffffffff];
+    const expected: string[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const values = Array.from({ length: rng.nextU32() % 6 }, (_, k) => {
+        const bytes = new Uint8Array(rng.nextU32() % 4 === 0 ? rng.nextU32() % 8 : 8 + (rng.nextU32() % 24));
+        for (let j = 0; j < bytes.length; j++) bytes[j] = rng.nextU32() & 0xff;
+        if (bytes.length >= 8 && rng.nextU32() % 2 === 0) new DataView(bytes.buffer).setUint32(rng.nextU32() % 2 === 0 ? 0 : 4, U32[rng.nextU32() % U32.length] as number, true);
+        return { id: valueId(nodeId(41), k), bytes };
+      });
+      const d = { ring: ringId(rng.nextU32() % 65535), instance: instance(rng.nextU32() * 1024 + (rng.nextU32() % 1024)), values, slots: rng.nextU32() % 3 === 0 ? 1 + (rng.nextU32() % 100) : 1 };
+      const learner = rng.nextU32() % 65534;
+      recorder.record(learner, d);
+      expected.push(`${JSON.stringify({ ring: d.ring, learner, instance: d.instance, values: values.map((v) => loadValueTag(v.bytes)), ...(d.slots === 1 ? {} : { slots: d.slots }) })}\n`);
+    }
+    recorder.close();
+    expect(readFileSync(path, 'utf8')).toBe(expected.join(''));
   });
 });
