@@ -18,11 +18,10 @@
  * machine crash.
  */
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Deployment } from '../test/deployment/processes.ts';
+import { Deployment, TICKS_PER_SECOND } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
   options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, root: { type: 'string' } },
@@ -37,46 +36,13 @@ for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
-/** Ticks of /proc/<pid>/stat's utime and stime: USER_HZ, 100 on Linux whatever the kernel's HZ. */
-const TICKS_PER_SECOND = 100;
-
-/** CPU seconds used so far by the processes started with `config` (NaN without /proc). */
-function cpuSecondsOf(config: string): number {
-  let ticks = 0;
-  let pids: string[];
-  try {
-    pids = readdirSync('/proc').filter((name) => /^\d+$/.test(name));
-  } catch {
-    return NaN;
-  }
-  for (const pid of pids) {
-    try {
-      if (!readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(config)) continue;
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      ticks += Number(fields[11]) + Number(fields[12]);
-    } catch {
-      // The process exited meanwhile.
-    }
-  }
-  return ticks / TICKS_PER_SECOND;
-}
-
 async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
   const d = new Deployment({ mode, basePort, ...(gateway === undefined ? {} : { gateway }), ...(args.root === undefined ? {} : { root: args.root }) });
   try {
-    for (const n of ['a1', 'a2', 'a3']) d.start(n, ['--quiet']);
-    d.start('l', ['--quiet', '--record', d.record]);
-    const p = d.start('p', ['--load', '1000000000', '--value-bytes', String(bytes)]);
-    await p.waitFor(/^load: \d+ values of/, 60_000);
-    await new Promise((r) => setTimeout(r, WARMUP_S * 1000));
-    const s0 = await p.nextProgress(5000);
-    const cpu0 = cpuSecondsOf(d.config);
-    await new Promise((r) => setTimeout(r, SECONDS * 1000 - 500));
-    const s1 = await p.nextProgress(5000);
-    const cpuMicrosPerValue = ((cpuSecondsOf(d.config) - cpu0) * 1e6) / (s1.acked - s0.acked);
-    const seconds = (s1.atMs - s0.atMs) / 1000;
-    const values = s1.acked - s0.acked;
-    return { valuesPerSec: values / seconds, mbPerSec: (values * bytes) / seconds / 1e6, cpuMicrosPerValue };
+    const { values, seconds, ticks } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
+    // Without /proc there are no ticks: CPU per value is then unknown (NaN, printed as '-').
+    const cpuTicks = ticks.size === 0 ? NaN : [...ticks.values()].reduce((a, b) => a + b, 0);
+    return { valuesPerSec: values / seconds, mbPerSec: (values * bytes) / seconds / 1e6, cpuMicrosPerValue: (cpuTicks * 1e6) / TICKS_PER_SECOND / values };
   } finally {
     await d.stopAll();
   }

@@ -68,6 +68,17 @@ export function loadValueTag(bytes: Uint8Array): [number, number] | null {
   return [view.getUint32(4, true), view.getUint32(0, true)];
 }
 
+/** The progress line a load prints every LOAD_PROGRESS_MS. */
+export function progressLine(acked: number, count: number, ratePerSecond: number, retried: number): string {
+  return `load: ${acked}/${count} acked, ${Math.round(ratePerSecond).toLocaleString('en-US')} values/s${retried > 0 ? `, ${retried} retried` : ''}`;
+}
+
+/** The values acked so far that a progress line of a load says (progressLine); null for any other line. */
+export function ackedInProgressLine(line: string): number | null {
+  const m = /^load: (\d+)\/\d+ acked/.exec(line);
+  return m === null ? null : Number(m[1]);
+}
+
 /** Proposes `count` values, paced and windowed, and retries the ones refused for a passing reason. */
 export class LoadGenerator {
   private next = 0;
@@ -111,7 +122,7 @@ export class LoadGenerator {
     const now = performance.now();
     if (now - this.lastProgress.atMs >= LOAD_PROGRESS_MS) {
       const rate = ((this.acked - this.lastProgress.acked) * 1000) / (now - this.lastProgress.atMs);
-      this.print(`load: ${this.acked}/${this.options.count} acked, ${Math.round(rate).toLocaleString('en-US')} values/s${this.retried > 0 ? `, ${this.retried} retried` : ''}`);
+      this.print(progressLine(this.acked, this.options.count, rate, this.retried));
       this.lastProgress = { atMs: now, acked: this.acked };
     }
     this.pump();

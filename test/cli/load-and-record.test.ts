@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { ErrorCode, RingcastError } from '../../src/errors.ts';
 import { instance, nodeId, ringId, valueId } from '../../src/protocol/ids.ts';
 import { Prng } from '../../src/protocol/prng.ts';
-import { DeliveryRecorder, defaultLoadWindow, LoadGenerator, RECORD_FLUSH_MS, loadValue, loadValueTag } from '../../runtime/cli/load-and-record.ts';
+import { DeliveryRecorder, ackedInProgressLine, defaultLoadWindow, LoadGenerator, progressLine, RECORD_FLUSH_MS, loadValue, loadValueTag } from '../../runtime/cli/load-and-record.ts';
 
 describe('load values', () => {
   it('carry their sequence number and node id, little-endian, padded to the size asked', () => {
@@ -63,6 +63,15 @@ describe('LoadGenerator', () => {
     slow.stop();
     expect(await slow.finished).toBe('stopped');
     expect(slow.stats()).toMatchObject({ count: 5, proposed: 5, acked: 0, outstanding: 5 });
+  });
+});
+
+describe('progress lines', () => {
+  it('are read back as the values acked they print, and nothing else is', () => {
+    expect(ackedInProgressLine(progressLine(123_456, 1_000_000, 98_765.4, 0))).toBe(123_456);
+    expect(ackedInProgressLine(progressLine(7, 10, 0, 3))).toBe(7);
+    expect(ackedInProgressLine('load: 3000 acked')).toBe(null);
+    expect(ackedInProgressLine('load: 3000 values of 1024 B')).toBe(null);
   });
 });
 

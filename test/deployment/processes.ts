@@ -4,12 +4,17 @@
  * lines they print, and reads what a learner recorded.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { ackedInProgressLine } from '../../runtime/cli/load-and-record.ts';
+
 const BIN = fileURLToPath(new URL('../../bin/ringcast.js', import.meta.url));
+/** Ticks of utime and stime in /proc/…/stat: USER_HZ, 100 on Linux whatever the kernel's HZ. */
+export const TICKS_PER_SECOND = 100;
+const LOAD_PROGRESS = /^load: \d+\/\d+ acked/;
 
 export interface FiveNodeOptions {
   readonly mode: 'multicast' | 'ring';
@@ -72,14 +77,16 @@ export class NodeProcess {
     return !this.exited;
   }
 
-  /** Resolves with the first line matching `re`, or rejects after `timeoutMs`. */
-  async waitFor(re: RegExp, timeoutMs: number): Promise<string> {
+  /**
+   * Resolves with the first line matching `re` from line `from` on (every line printed so far,
+   * by default), or rejects after `timeoutMs`. Looks every 5 ms, at the lines new since it last looked.
+   */
+  async waitFor(re: RegExp, timeoutMs: number, from = 0): Promise<string> {
     const end = Date.now() + timeoutMs;
-    for (;;) {
-      const line = this.lines.find((l) => re.test(l));
-      if (line !== undefined) return line;
+    for (let k = from; ; ) {
+      for (; k < this.lines.length; k++) if (re.test(this.lines[k] as string)) return this.lines[k] as string;
       if (Date.now() > end) throw new Error(`node ${this.name}: no line matching ${re} within ${timeoutMs} ms; it printed:\n${this.lines.slice(-20).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 20));
+      await new Promise((r) => setTimeout(r, 5));
     }
   }
 
@@ -88,16 +95,8 @@ export class NodeProcess {
    * call: the values acked so far, and when the line arrived (performance.now()).
    */
   async nextProgress(timeoutMs: number): Promise<{ acked: number; atMs: number }> {
-    const from = this.lines.length;
-    const end = Date.now() + timeoutMs;
-    for (;;) {
-      for (let k = from; k < this.lines.length; k++) {
-        const m = /^load: (\d+)\/\d+ acked/.exec(this.lines[k] as string);
-        if (m !== null) return { acked: Number(m[1]), atMs: performance.now() };
-      }
-      if (Date.now() > end || this.exited) throw new Error(`node ${this.name}: no progress line within ${timeoutMs} ms; it printed:\n${this.lines.slice(-20).join('\n')}`);
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    const line = await this.waitFor(LOAD_PROGRESS, timeoutMs, this.lines.length);
+    return { acked: ackedInProgressLine(line) as number, atMs: performance.now() };
   }
 
   kill(signal: NodeJS.Signals): void {
@@ -153,6 +152,54 @@ export class Deployment {
       d = this.delivered();
     }
     return d;
+  }
+
+  /**
+   * Starts the five nodes with a load of `bytes`-byte values from node p, lets it run for
+   * `warmupSeconds` (on 2 busy cores the processes' JIT compiles hot functions for several
+   * seconds), then measures over about `seconds`, from one of the load's progress lines to
+   * another: the values acked, the seconds between the two lines, and the CPU ticks each thread
+   * of the deployment used meanwhile (threadTicks' keys).
+   */
+  async steadyLoad(o: { bytes: number; warmupSeconds: number; seconds: number; window?: string }): Promise<{ values: number; seconds: number; ticks: Map<string, number> }> {
+    for (const n of ['a1', 'a2', 'a3']) this.start(n, ['--quiet']);
+    this.start('l', ['--quiet', '--record', this.record]);
+    const p = this.start('p', ['--load', '1000000000', '--value-bytes', String(o.bytes), ...(o.window === undefined ? [] : ['--window', o.window])]);
+    await p.waitFor(/^load: \d+ values of/, 60_000);
+    await new Promise((r) => setTimeout(r, o.warmupSeconds * 1000));
+    const s0 = await p.nextProgress(5000);
+    const t0 = this.threadTicks();
+    await new Promise((r) => setTimeout(r, o.seconds * 1000 - 500));
+    const s1 = await p.nextProgress(5000);
+    const ticks = this.threadTicks();
+    for (const [key, t] of ticks) ticks.set(key, t - (t0.get(key) ?? 0));
+    return { values: s1.acked - s0.acked, seconds: (s1.atMs - s0.atMs) / 1000, ticks };
+  }
+
+  /** CPU ticks so far of every thread of this deployment's processes, by "node:tid:name" (none without /proc). */
+  threadTicks(): Map<string, number> {
+    const ticks = new Map<string, number>();
+    let pids: string[];
+    try {
+      pids = readdirSync('/proc').filter((x) => /^\d+$/.test(x));
+    } catch {
+      return ticks;
+    }
+    for (const pid of pids) {
+      try {
+        const cmd = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+        if (!cmd.includes(this.config)) continue;
+        const node = cmd[cmd.indexOf('--node') + 1] ?? pid;
+        for (const tid of readdirSync(`/proc/${pid}/task`)) {
+          const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+          const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+          ticks.set(`${node}:${tid}:${stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'))}`, Number(fields[11]) + Number(fields[12]));
+        }
+      } catch {
+        // The process or the thread ended meanwhile.
+      }
+    }
+    return ticks;
   }
 
   async stopAll(): Promise<void> {
