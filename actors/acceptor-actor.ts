@@ -19,7 +19,8 @@ const acceptorActor: ActorModule = {
     // network; starting, it does (the gateway may have been told otherwise by its last incarnation).
     const interest = valuesInterestOf(ctx, args.spec, args.node as NodeId, false);
     const binding = bindRole(ctx, args.spec.ring, role, {
-      seen: (msg) => void interest?.seen(msg),
+      // Rings without multicast have no interest, and their actors no hook to call per message.
+      seen: interest?.seen,
       persist(p) {
         if (p.promised !== null) store.savePromise(p.promised);
         if (p.accepted.length === 0 && p.decided.length === 0) return;

@@ -53,7 +53,8 @@ const learnerActor: ActorModule = {
     };
     const behavior = bindRole(ctx, args.spec.ring, role, {
       ignored: new Set(['phase2b']),
-      seen: (msg) => void interest?.seen(msg),
+      // Rings without multicast have no interest, and their actors no hook to call per message.
+      seen: interest?.seen,
       delivered: deliver,
       onOtherFrame(kind, src, bytes, offset, length) {
         if (kind !== FrameKind.SUBSCRIBE || length < 1) return;

@@ -20,7 +20,7 @@ export interface RoleHooks<D> {
   /** Message types the role ignores: their frames are skipped without being copied or decoded. */
   ignored?: ReadonlySet<MessageType>;
   /** Each message, before the role steps on it. */
-  seen?(msg: Message): void;
+  seen?: ((msg: Message) => void) | undefined;
 }
 
 const ENCODE_OPTS = { checksum: false } as const;

@@ -43,8 +43,11 @@ export class ValuesInterest {
     return this.wanted;
   }
 
-  /** Takes in a message the acceptor got; returns the new wish when it changed, else null. */
-  seen(msg: Message): boolean | null {
+  /**
+   * Takes in a message the actor got; returns the new wish when it changed, else null. A bound
+   * function, to be handed as the role binding's `seen` hook.
+   */
+  readonly seen = (msg: Message): boolean | null => {
     const b = ballotOf(msg);
     if (b === null || b < this.highest) return null;
     let want = this.wanted;
@@ -55,7 +58,7 @@ export class ValuesInterest {
     this.wanted = want;
     this.tell(want);
     return want;
-  }
+  };
 }
 
 function ballotOf(msg: Message): Ballot | null {
