@@ -73,7 +73,10 @@ export class UdpGateway {
 
   /** `here`: the gateway's own thread, with its actors if it has any (placement.gateway 'actor-thread'). */
   static async open(init: GatewayInit, po: PostOffice, here: GatewayNeighbours): Promise<UdpGateway> {
-    return new UdpGateway(await UdpTransport.open(init.transport), po, init, here);
+    // The group's socket is open from the start only if some local actor needs values from it.
+    const m = init.transport.multicast;
+    const transport = m === undefined ? init.transport : { ...init.transport, multicast: { ...m, listen: init.valueListeners.length > 0 } };
+    return new UdpGateway(await UdpTransport.open(transport), po, init, here);
   }
 
   /** A frame from a local actor for `dst` on another node (or for a ring's group). */

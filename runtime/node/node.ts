@@ -483,9 +483,7 @@ function gatewayInit(d: DeploymentConfig, self: string, remote: readonly (readon
       nodeId: me.id,
       bind: { address: me.host, port: me.port },
       peers: d.nodes.filter((n) => n.name !== self).map((n) => ({ nodeId: n.id, address: n.host, port: n.port })),
-      ...(group === undefined
-        ? {}
-        : { multicast: { group: group.group, port: group.port, interface: group.interface ?? me.host, listen: valueListeners.length > 0, ...(group.ttl === undefined ? {} : { ttl: group.ttl }) } }),
+      ...(group === undefined ? {} : { multicast: { group: group.group, port: group.port, interface: group.interface ?? me.host, ...(group.ttl === undefined ? {} : { ttl: group.ttl }) } }),
       ...(d.transport?.datagramBytesMax === undefined ? {} : { datagramBytesMax: d.transport.datagramBytesMax }),
       ...(d.transport?.socketBufferBytes === undefined ? {} : { socketBufferBytes: d.transport.socketBufferBytes }),
       ...(d.transport?.faults === undefined ? {} : { faults: { seed: me.id, ...d.transport.faults } }),
