@@ -4,7 +4,7 @@
  * state, beside the raw loopback UDP figures of bench/udp-bench.ts measured in the same run.
  *
  *   npx tsx bench/multi-process-bench.ts [--warmup 15] [--seconds 5] [--quick]
- *       [--gateway own-thread|actor-thread|both] [--root DIR]
+ *       [--gateway own-thread|actor-thread|both] [--crc native|zlib|both] [--root DIR]
  *
  * Each case loads the ring from one proposer process for `--warmup` seconds (on 2 busy cores the
  * processes' JIT compiles hot functions for several seconds: see multi-process-steady.ts), then
@@ -15,19 +15,25 @@
  * `both` measures every case with each, one after the other. `--root` is where the deployment's
  * directory goes (acceptor logs, the learner's record; default the OS's temporary directory):
  * /dev/shm keeps the logs in memory, where they survive a killed process as on disk, not a
- * machine crash.
+ * machine crash. `--crc` sets which CRC-32 the five processes check datagrams and log chunks with
+ * (runtime/native/crc32.ts): ringcast's native one (the default where `npm install` built it) or
+ * node:zlib's (RINGCAST_NATIVE=0); `both` measures every case with each, one after the other.
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Deployment, TICKS_PER_SECOND } from '../test/deployment/processes.ts';
+import { crc32Implementation } from '../runtime/native/crc32.ts';
 
 const { values: args } = parseArgs({
-  options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, root: { type: 'string' } },
+  options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, crc: { type: 'string' }, root: { type: 'string' } },
 });
 const GATEWAYS = args.gateway === undefined ? [undefined] : args.gateway === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
 for (const g of GATEWAYS) if (g !== undefined && g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread, actor-thread or both, not ${g}`);
+const CRCS = args.crc === undefined ? [crc32Implementation.implementation] : args.crc === 'both' ? (['native', 'zlib'] as const) : [args.crc];
+for (const c of CRCS) if (c !== 'native' && c !== 'zlib') throw new Error(`--crc: native, zlib or both, not ${c}`);
+if (CRCS.includes('native') && crc32Implementation.implementation !== 'native') throw new Error(`--crc native: the native CRC-32 is not in use here (${crc32Implementation.reason})`);
 const WARMUP_S = Number(args.warmup ?? (args.quick === true ? 5 : 15));
 const SECONDS = Number(args.seconds ?? (args.quick === true ? 3 : 5));
 for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
@@ -36,7 +42,10 @@ for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
-async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
+async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined, crc: string): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
+  // The node processes inherit this process's environment.
+  if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
+  else delete process.env['RINGCAST_NATIVE'];
   const d = new Deployment({ mode, basePort, ...(gateway === undefined ? {} : { gateway }), ...(args.root === undefined ? {} : { root: args.root }) });
   try {
     const { values, seconds, ticks } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
@@ -53,14 +62,16 @@ let port = 21000;
 for (const gateway of GATEWAYS) {
   for (const mode of MODES) {
     for (const bytes of SIZES) {
-      const r = await measure(mode, bytes, (port += 300), gateway as 'own-thread' | 'actor-thread' | undefined);
-      const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
-      rows.push([mode, gateway ?? 'own-thread', String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu]);
-      console.error(`done: ${mode} ${gateway ?? 'default gateway'} ${bytes} B`);
+      for (const crc of CRCS) {
+        const r = await measure(mode, bytes, (port += 300), gateway as 'own-thread' | 'actor-thread' | undefined, crc as string);
+        const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
+        rows.push([mode, gateway ?? 'own-thread', crc as string, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu]);
+        console.error(`done: ${mode} ${gateway ?? 'default gateway'} crc32 ${crc as string} ${bytes} B`);
+      }
     }
   }
 }
-const header = ['dissemination', 'gateway', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
+const header = ['dissemination', 'gateway', 'crc32', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(`ring of 5 processes on loopback, each case measured over ${SECONDS} s after ${WARMUP_S} s of load, acceptor logs under ${args.root ?? tmpdir()}, load average ${loadavg()[0]!.toFixed(2)} at the end`);

@@ -5,21 +5,28 @@
  *
  *   npx tsx bench/multi-process-steady.ts [--mode multicast|ring] [--bytes 1024]
  *       [--gateway own-thread|actor-thread] [--seconds 5] [--warmup 15] [--threads] [--window W]
- *       [--root DIR]
+ *       [--root DIR] [--crc native|zlib]
  *
  * `--root`: where the deployment's directory goes (acceptor logs, the learner's record), as for
- * bench/multi-process-bench.ts.
+ * bench/multi-process-bench.ts. `--crc zlib` has the processes check datagrams and log chunks
+ * with node:zlib's CRC-32 instead of ringcast's native one (RINGCAST_NATIVE=0).
  */
 import { parseArgs } from 'node:util';
 import { Deployment, TICKS_PER_SECOND } from '../test/deployment/processes.ts';
+import { crc32Implementation } from '../runtime/native/crc32.ts';
 
 const { values: args } = parseArgs({
-  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' }, root: { type: 'string' } },
+  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' }, root: { type: 'string' }, crc: { type: 'string' } },
 });
 const mode = args.mode ?? 'multicast';
 if (mode !== 'multicast' && mode !== 'ring') throw new Error(`--mode: multicast or ring, not ${mode}`);
 const gateway = args.gateway;
 if (gateway !== undefined && gateway !== 'own-thread' && gateway !== 'actor-thread') throw new Error(`--gateway: own-thread or actor-thread, not ${gateway}`);
+const crc = args.crc ?? crc32Implementation.implementation;
+if (crc !== 'native' && crc !== 'zlib') throw new Error(`--crc: native or zlib, not ${crc}`);
+if (crc === 'native' && crc32Implementation.implementation !== 'native') throw new Error(`--crc native: the native CRC-32 is not in use here (${crc32Implementation.reason})`);
+// The node processes inherit this process's environment.
+if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
 const bytes = Number(args.bytes ?? 1024);
 const seconds = Number(args.seconds ?? 5);
 /**
@@ -33,7 +40,7 @@ const d = new Deployment({ mode, basePort: 22000 + (mode === 'ring' ? 300 : 0), 
 try {
   const { values, seconds: secs, ticks } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });
   const microsPerValue = (ticks: number): string => ((ticks * 1e6) / TICKS_PER_SECOND / values).toFixed(1);
-  console.log(`${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, logs under ${d.dir}: ${Math.round(values / secs).toLocaleString('en-US')} values/s acked over ${secs.toFixed(1)} s`);
+  console.log(`${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, crc32 ${crc}, logs under ${d.dir}: ${Math.round(values / secs).toLocaleString('en-US')} values/s acked over ${secs.toFixed(1)} s`);
   const byNode = new Map<string, number>();
   let total = 0;
   for (const [key, used] of ticks) {

@@ -65,7 +65,9 @@ function gatewayLine(gateway: Fields): string | null {
   const counts = pairs([['datagrams sent', numberOf(t['datagramsSent'])], ['received', numberOf(t['datagramsReceived'])], ['dropped', numberOf(t['datagramsDroppedTotal'])], ['gaps', numberOf(t['sequenceGaps'])]]);
   // Whether this node receives the multicast group now (only nodes that need its values do).
   const listening = fieldsOf(t['multicast'])['listening'];
-  return `udp gateway  ${counts}${typeof listening === 'boolean' ? `  multicast ${listening ? 'listening' : 'not listening'}` : ''}`;
+  // Which CRC-32 checks its datagrams: ringcast's native one, or node:zlib's where that is not built.
+  const crc = gateway['crc32'];
+  return `udp gateway  ${counts}${typeof listening === 'boolean' ? `  multicast ${listening ? 'listening' : 'not listening'}` : ''}${typeof crc === 'string' ? `  crc32 ${crc}` : ''}`;
 }
 
 function supervisorLines(sup: Fields): string[] {

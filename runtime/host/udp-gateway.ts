@@ -19,6 +19,7 @@ import { UdpTransport, type UdpTransportOptions } from '../transport/index.ts';
 import { ENVELOPE_BYTES, FrameKind, GROUP_ADDRESS, envelopeDst, envelopeKind, envelopeRing, envelopeSrc, writeEnvelope } from './envelope.ts';
 import type { FrameSink, PostOffice } from './post-office.ts';
 import { peekMessageType } from '../../src/codec/index.ts';
+import { crc32Implementation } from '../native/crc32.ts';
 
 /** A protocol frame that carries a ring's values to its group: Phase 2A. */
 const isValuesFrame = (payload: Uint8Array): boolean => peekMessageType(payload, 0, payload.length) === 'phase2a';
@@ -110,7 +111,7 @@ export class UdpGateway {
   }
 
   transportStats(): Record<string, unknown> {
-    return { ...this.stats, valueListeners: [...this.valueListeners].sort((a, b) => a - b), transport: this.transport.stats() };
+    return { ...this.stats, valueListeners: [...this.valueListeners].sort((a, b) => a - b), crc32: crc32Implementation.implementation, transport: this.transport.stats() };
   }
 
   close(): Promise<void> {

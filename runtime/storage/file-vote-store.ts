@@ -14,13 +14,14 @@
  *
  * Format 2, little-endian: an 8-byte header ("RCLG", u8 version 2, three zero bytes), then one
  * chunk per append: u32 payload length | u32 CRC-32 of the payload | payload, the records as
- * unchecked codec frames back to back. One checksum per append, computed natively (`zlib.crc32`,
- * 5.5 GB/s here), replaced a CRC-32C per record in JavaScript (format 1, 2.2 GB/s), which took a
- * fifth of a coordinator-and-acceptor process's actor thread under load across processes.
+ * unchecked codec frames back to back. One checksum per append, computed natively (zlib's CRC-32,
+ * by `runtime/native/crc32.ts`: node:zlib's at 5.5 GB/s here or ringcast's own at about 25),
+ * replaced a CRC-32C per record in JavaScript (format 1, 2.2 GB/s), which took a fifth of a
+ * coordinator-and-acceptor process's actor thread under load across processes.
  */
 import { closeSync, fstatSync, fsync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, truncateSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../native/crc32.ts';
 import { decode, encodedSize, encodeInto } from '../../src/codec/index.ts';
 import { AssertionError } from '../../src/errors.ts';
 import type { AcceptorState } from '../../src/protocol/acceptor.ts';
@@ -78,7 +79,7 @@ export class FileVoteStore {
     for (let o = LOG_HEADER.length; o < buf.length; ) {
       const end = o + CHUNK_HEAD_BYTES + (o + CHUNK_HEAD_BYTES <= buf.length ? view.getUint32(o, true) : 0);
       const torn = o + CHUNK_HEAD_BYTES > buf.length || end > buf.length;
-      if (torn || crc32(buf.subarray(o + CHUNK_HEAD_BYTES, end)) !== view.getUint32(o + 4, true)) {
+      if (torn || crc32(buf, o + CHUNK_HEAD_BYTES, end, 0) !== view.getUint32(o + 4, true)) {
         if (!torn && end < buf.length) throw new AssertionError(`acceptor log ${this.path} corrupt: the chunk at byte ${o} does not match its checksum`);
         truncateSync(this.path, o);
         this.bytes = o;
@@ -166,7 +167,7 @@ export class FileVoteStore {
     if (used === CHUNK_HEAD_BYTES) return 0;
     const view = new DataView(this.scratch.buffer, this.scratch.byteOffset, CHUNK_HEAD_BYTES);
     view.setUint32(0, used - CHUNK_HEAD_BYTES, true);
-    view.setUint32(4, crc32(this.scratch.subarray(CHUNK_HEAD_BYTES, used)), true);
+    view.setUint32(4, crc32(this.scratch, CHUNK_HEAD_BYTES, used, 0), true);
     writeSync(fd, this.scratch, 0, used);
     return used;
   }

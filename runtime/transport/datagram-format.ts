@@ -11,12 +11,13 @@
  *   8  u32 datagram sequence number, per sender and destination stream (diagnostic only)
  *  12  u16 body length (bytes after the header; must be the rest of the datagram)
  *  14  u16 reserved, zero
- *  16  u32 CRC-32 (IEEE 802.3, zlib's: node:zlib crc32) of header bytes [0, 16) followed by the body
+ *  16  u32 CRC-32 (IEEE 802.3, zlib's; runtime/native/crc32.ts) of header bytes [0, 16) followed by the body
  *
  * Version 1 had CRC-32C (Castagnoli) computed in JavaScript and packed frames without padding.
- * Version 2 uses zlib's CRC-32, which Node computes natively (about 5 GB/s here, against 2 GB/s
- * for the JavaScript CRC-32C; every byte of every datagram is checked twice, by sender and
- * receiver), and aligns packed frames (below). Both checksums detect the same classes of errors
+ * Version 2 uses zlib's CRC-32, computed natively (node:zlib's about 5 GB/s here, ringcast's own
+ * by carry-less multiplication about 25 GB/s, against 2 GB/s for the JavaScript CRC-32C; every
+ * byte of every datagram is checked twice, by sender and receiver), and aligns packed frames
+ * (below). Both checksums detect the same classes of errors
  * at these lengths; the version byte keeps a v1 peer's datagrams from being read as v2 (they are
  * dropped as badVersion).
  *
@@ -43,7 +44,7 @@
  * a frame into count = ceil(total / C) fragments, C being the largest multiple of 8 that fits
  * its datagram: the chunk is then at most C and the last fragment never empty.
  */
-import { crc32 } from 'node:zlib';
+import { crc32 } from '../native/crc32.ts';
 
 export const DATAGRAM_MAGIC = 0x5243;
 export const DATAGRAM_VERSION = 2;
@@ -131,7 +132,7 @@ export function sealDatagram(bytes: Uint8Array, end: number, fields: HeaderField
 
 /** The CRC-32 of the header without its checksum field, continued over the body. */
 export function checksumOf(bytes: Uint8Array, end: number): number {
-  return crc32(bytes.subarray(HEADER_BYTES, end), crc32(bytes.subarray(0, OFFSET_CHECKSUM)));
+  return crc32(bytes, HEADER_BYTES, end, crc32(bytes, 0, OFFSET_CHECKSUM, 0));
 }
 
 /**

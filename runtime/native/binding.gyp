@@ -1,0 +1,9 @@
+{
+  "targets": [
+    {
+      "target_name": "ringcast_native",
+      "sources": ["crc32.c"],
+      "cflags": ["-O3", "-std=c11", "-Wall", "-Wextra"]
+    }
+  ]
+}

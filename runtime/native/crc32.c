@@ -1,0 +1,135 @@
+/*
+ * CRC-32 (IEEE 802.3, reflected, polynomial 0x04C11DB7: the CRC of zlib and node:zlib's crc32) by
+ * carry-less multiplication (PCLMULQDQ), for the datagram checksums and the acceptors' log chunks.
+ * node:zlib's crc32 goes at about 5 GB/s on this project's machines; this goes at several times that.
+ *
+ * The buffer is folded 64 bytes at a time in four 128-bit lanes, the lanes folded into one, the
+ * 128-bit remainder reduced to 64 and then 32 bits, and the last step is a Barrett reduction. Each
+ * constant is x^n mod P, bit-reflected and shifted left by one (n = 4*128+32, 4*128-32, 128+32,
+ * 128-32, 64), and for the Barrett step floor(x^64 / P) and P themselves, bit-reflected to 33 bits
+ * (see the test, which derives them again). Buffers shorter than 64 bytes, the bytes after the last
+ * 16-byte block, and machines without PCLMULQDQ go byte by byte through a table; on those machines
+ * `accelerated` is false and ringcast keeps node:zlib's function instead.
+ *
+ * JavaScript: crc32(bytes: Uint8Array, start: number, end: number, previous: number): number, where
+ * previous is the CRC of what came before (0 at the start), as for zlib's crc32(data, value).
+ */
+#include <node_api.h>
+#include <pthread.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define RC_X86 1
+#endif
+
+static uint32_t table[256];
+static int clmul_ok = 0;
+static pthread_once_t once = PTHREAD_ONCE_INIT;
+
+static void init_once(void) {
+  for (uint32_t i = 0; i < 256; i++) {
+    uint32_t c = i;
+    for (int k = 0; k < 8; k++) c = (c & 1) ? (c >> 1) ^ 0xEDB88320u : c >> 1;
+    table[i] = c;
+  }
+#ifdef RC_X86
+  __builtin_cpu_init();
+  clmul_ok = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+#endif
+}
+
+/* `c` is the running remainder (inverted), as are the results below. */
+static uint32_t by_bytes(uint32_t c, const uint8_t *p, size_t n) {
+  while (n--) c = table[(c ^ *p++) & 0xff] ^ (c >> 8);
+  return c;
+}
+
+#ifdef RC_X86
+#define R1 0x154442bd4ULL /* x^(4*128+32) */
+#define R2 0x1c6e41596ULL /* x^(4*128-32) */
+#define R3 0x1751997d0ULL /* x^(128+32) */
+#define R4 0x0ccaa009eULL /* x^(128-32) */
+#define R5 0x163cd6124ULL /* x^64 */
+#define MU 0x1f7011641ULL /* floor(x^64 / P) */
+#define PP 0x1db710641ULL /* P */
+
+__attribute__((target("pclmul,sse4.1"))) static inline __m128i fold(__m128i x, __m128i k, __m128i next) {
+  /* x.lo * k.lo ^ x.hi * k.hi ^ next */
+  return _mm_xor_si128(_mm_xor_si128(_mm_clmulepi64_si128(x, k, 0x00), _mm_clmulepi64_si128(x, k, 0x11)), next);
+}
+
+/* n >= 64 and a multiple of 16. */
+__attribute__((target("pclmul,sse4.1"))) static uint32_t by_clmul(uint32_t c, const uint8_t *p, size_t n) {
+  const __m128i k12 = _mm_set_epi64x((long long)R2, (long long)R1);
+  const __m128i k34 = _mm_set_epi64x((long long)R4, (long long)R3);
+  __m128i x0 = _mm_xor_si128(_mm_loadu_si128((const __m128i *)p), _mm_cvtsi32_si128((int)c));
+  __m128i x1 = _mm_loadu_si128((const __m128i *)(p + 16));
+  __m128i x2 = _mm_loadu_si128((const __m128i *)(p + 32));
+  __m128i x3 = _mm_loadu_si128((const __m128i *)(p + 48));
+  p += 64;
+  n -= 64;
+  for (; n >= 64; p += 64, n -= 64) {
+    x0 = fold(x0, k12, _mm_loadu_si128((const __m128i *)p));
+    x1 = fold(x1, k12, _mm_loadu_si128((const __m128i *)(p + 16)));
+    x2 = fold(x2, k12, _mm_loadu_si128((const __m128i *)(p + 32)));
+    x3 = fold(x3, k12, _mm_loadu_si128((const __m128i *)(p + 48)));
+  }
+  __m128i a = fold(fold(fold(x0, k34, x1), k34, x2), k34, x3);
+  for (; n >= 16; p += 16, n -= 16) a = fold(a, k34, _mm_loadu_si128((const __m128i *)p));
+  /* 128 bits to 64: a.lo * R4 ^ a >> 64; then to 32: (a & 2^32-1) * R5 ^ a >> 32. */
+  a = _mm_xor_si128(_mm_srli_si128(a, 8), _mm_clmulepi64_si128(a, k34, 0x10));
+  const __m128i low32 = _mm_set_epi32(0, 0, 0, -1);
+  a = _mm_xor_si128(_mm_srli_si128(a, 4), _mm_clmulepi64_si128(_mm_and_si128(a, low32), _mm_set_epi64x(0, (long long)R5), 0x00));
+  /* Barrett: t = ((a mod x^32) * MU mod x^32) * P; the remainder is (a ^ t) >> 32. */
+  const __m128i up = _mm_set_epi64x((long long)MU, (long long)PP);
+  __m128i t = _mm_clmulepi64_si128(_mm_and_si128(a, low32), up, 0x10);
+  t = _mm_clmulepi64_si128(_mm_and_si128(t, low32), up, 0x00);
+  return (uint32_t)_mm_extract_epi32(_mm_xor_si128(a, t), 1);
+}
+#endif
+
+static uint32_t crc32_of(uint32_t previous, const uint8_t *p, size_t n) {
+  uint32_t c = ~previous;
+#ifdef RC_X86
+  if (clmul_ok && n >= 64) {
+    size_t blocks = n & ~(size_t)15;
+    c = by_clmul(c, p, blocks);
+    p += blocks;
+    n -= blocks;
+  }
+#endif
+  return ~by_bytes(c, p, n);
+}
+
+static napi_value throw_type(napi_env env, const char *msg) {
+  napi_throw_type_error(env, NULL, msg);
+  return NULL;
+}
+
+static napi_value js_crc32(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok || argc != 4) return throw_type(env, "crc32(bytes, start, end, previous)");
+  napi_typedarray_type type;
+  size_t length;
+  void *data;
+  if (napi_get_typedarray_info(env, argv[0], &type, &length, &data, NULL, NULL) != napi_ok || type != napi_uint8_array) return throw_type(env, "crc32: bytes must be a Uint8Array");
+  uint32_t start, end, previous;
+  if (napi_get_value_uint32(env, argv[1], &start) != napi_ok || napi_get_value_uint32(env, argv[2], &end) != napi_ok || napi_get_value_uint32(env, argv[3], &previous) != napi_ok) return throw_type(env, "crc32: start, end and previous must be numbers");
+  if (start > end || end > length) return throw_type(env, "crc32: start and end must satisfy 0 <= start <= end <= bytes.length");
+  napi_value out;
+  napi_create_uint32(env, crc32_of(previous, (const uint8_t *)data + start, end - start), &out);
+  return out;
+}
+
+NAPI_MODULE_INIT() {
+  pthread_once(&once, init_once);
+  napi_value fn, accelerated;
+  napi_create_function(env, "crc32", NAPI_AUTO_LENGTH, js_crc32, NULL, &fn);
+  napi_set_named_property(env, exports, "crc32", fn);
+  napi_get_boolean(env, clmul_ok != 0, &accelerated);
+  napi_set_named_property(env, exports, "accelerated", accelerated);
+  return exports;
+}

@@ -1,0 +1,40 @@
+/**
+ * CRC-32 for the datagram checksums and the acceptors' log chunks: the native one of
+ * `runtime/native/crc32.c` (carry-less multiplication, about 4.5× node:zlib's crc32 on this
+ * project's machines) where `npm install` built it and the CPU has PCLMULQDQ, otherwise
+ * node:zlib's. Both compute the same function (zlib's CRC-32), so peers and logs never depend on
+ * which one a process uses. `RINGCAST_NATIVE=0` in the environment keeps node:zlib's, for
+ * comparisons.
+ */
+import { createRequire } from 'node:module';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+
+/** The CRC-32 of `bytes[start, end)`, continuing `previous` (the CRC of what came before; 0 at the start). */
+export type Crc32 = (bytes: Uint8Array, start: number, end: number, previous: number) => number;
+
+interface NativeModule {
+  crc32: Crc32;
+  accelerated: boolean;
+}
+
+const zlibRange: Crc32 = (bytes, start, end, previous) => zlibCrc32(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), previous);
+
+function choose(): { crc32: Crc32; implementation: 'native' | 'zlib'; reason: string } {
+  if (process.env['RINGCAST_NATIVE'] === '0') return { crc32: zlibRange, implementation: 'zlib', reason: 'RINGCAST_NATIVE=0' };
+  let native: NativeModule;
+  try {
+    native = createRequire(import.meta.url)('./build/Release/ringcast_native.node') as NativeModule;
+  } catch (e) {
+    return { crc32: zlibRange, implementation: 'zlib', reason: `the native module is not built (npm install builds it): ${(e as Error).message.split('\n')[0] ?? ''}` };
+  }
+  if (!native.accelerated) return { crc32: zlibRange, implementation: 'zlib', reason: 'this CPU has no PCLMULQDQ' };
+  return { crc32: native.crc32, implementation: 'native', reason: 'PCLMULQDQ' };
+}
+
+const chosen = choose();
+export const crc32: Crc32 = chosen.crc32;
+/** Which CRC-32 this process uses, and why (for `ringcast status` and the benchmarks). */
+export const crc32Implementation: { readonly implementation: 'native' | 'zlib'; readonly reason: string } = {
+  implementation: chosen.implementation,
+  reason: chosen.reason,
+};

@@ -1,0 +1,142 @@
+/**
+ * The native CRC-32 (runtime/native/crc32.c) against node:zlib's on seeded random buffers, its
+ * constants derived again from the polynomial, its argument checks, and which one a process uses.
+ */
+import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { crc32 as zlibCrc32 } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { Prng } from '../../src/protocol/prng.ts';
+import { crc32, crc32Implementation, type Crc32 } from '../../runtime/native/crc32.ts';
+
+const NATIVE_PATH = new URL('../../runtime/native/build/Release/ringcast_native.node', import.meta.url).pathname;
+const SOURCE = readFileSync(new URL('../../runtime/native/crc32.c', import.meta.url), 'utf8');
+
+function loadNative(): { crc32: Crc32; accelerated: boolean } | null {
+  try {
+    return createRequire(import.meta.url)(NATIVE_PATH) as { crc32: Crc32; accelerated: boolean };
+  } catch {
+    return null;
+  }
+}
+
+/** Whether this machine can and should run the native CRC-32 (Linux x86-64 with PCLMULQDQ). */
+function expectNativeHere(): boolean {
+  if (process.platform !== 'linux' || process.arch !== 'x64') return false;
+  try {
+    return /\bpclmulqdq\b/.test(readFileSync('/proc/cpuinfo', 'utf8'));
+  } catch {
+    return false;
+  }
+}
+
+function randomBytes(rng: Prng, n: number): Uint8Array {
+  const b = new Uint8Array(n);
+  for (let i = 0; i < n; i++) b[i] = rng.below(256);
+  return b;
+}
+
+/** x^n mod P and floor(x^64 / P) over GF(2), P = x^32 + 0x04C11DB7, as the C file's comments say. */
+const P = 0x104c11db7n;
+function xPowMod(n: number): bigint {
+  let r = 1n;
+  for (let i = 0; i < n; i++) {
+    r <<= 1n;
+    if (r & (1n << 32n)) r ^= P;
+  }
+  return r;
+}
+function reflect(v: bigint, bits: number): bigint {
+  let r = 0n;
+  for (let i = 0; i < bits; i++) if (v & (1n << BigInt(i))) r |= 1n << BigInt(bits - 1 - i);
+  return r;
+}
+function quotientX64(): bigint {
+  let q = 0n;
+  let r = 1n << 64n;
+  for (let i = 64; i >= 32; i--) {
+    if (r & (1n << BigInt(i))) {
+      r ^= P << BigInt(i - 32);
+      q |= 1n << BigInt(i - 32);
+    }
+  }
+  return q;
+}
+function defined(name: string): bigint {
+  const m = new RegExp(`#define ${name} (0x[0-9a-fA-F]+)ULL`).exec(SOURCE);
+  if (m === null) throw new Error(`crc32.c defines no ${name}`);
+  return BigInt(m[1] as string);
+}
+
+describe('native CRC-32', () => {
+  const native = loadNative();
+
+  it('is the one in use where the machine has PCLMULQDQ (npm install builds it)', () => {
+    if (process.env['RINGCAST_NATIVE'] === '0') expect(crc32Implementation.implementation).toBe('zlib');
+    else expect(crc32Implementation.implementation).toBe(expectNativeHere() ? 'native' : 'zlib');
+    if (crc32Implementation.implementation === 'native') expect(crc32Implementation.reason).toBe('PCLMULQDQ');
+  });
+
+  it('folds with constants that are x^n mod P for the distances the comments give', () => {
+    const shifted = (n: number): bigint => reflect(xPowMod(n), 32) << 1n;
+    expect(defined('R1')).toBe(shifted(4 * 128 + 32));
+    expect(defined('R2')).toBe(shifted(4 * 128 - 32));
+    expect(defined('R3')).toBe(shifted(128 + 32));
+    expect(defined('R4')).toBe(shifted(128 - 32));
+    expect(defined('R5')).toBe(shifted(64));
+    expect(defined('MU')).toBe(reflect(quotientX64(), 33));
+    expect(defined('PP')).toBe(reflect(P, 33));
+  });
+
+  it.runIf(native !== null)('equals node:zlib crc32 on 20,000 seeded buffers at every offset, length and previous value', () => {
+    const f = (native as NonNullable<typeof native>).crc32;
+    const rng = new Prng(0x5eed_c2c);
+    for (let t = 0; t < 20_000; t++) {
+      // Lengths around the 64-byte folding threshold and the 16-byte tails, and datagram-sized ones.
+      const n = t % 10 === 0 ? 60_000 + rng.below(5_536) : t % 3 === 0 ? 48 + rng.below(48) : rng.below(3_000);
+      const start = rng.below(17);
+      const bytes = randomBytes(rng, start + n + rng.below(9));
+      const previous = t % 4 === 0 ? 0 : rng.below(0x1_0000_0000);
+      expect(f(bytes, start, start + n, previous)).toBe(zlibCrc32(bytes.subarray(start, start + n), previous));
+    }
+  });
+
+  it.runIf(native !== null)('gives the known CRC-32 of "123456789" and continues across a split', () => {
+    const f = (native as NonNullable<typeof native>).crc32;
+    const text = new TextEncoder().encode('123456789'.repeat(20));
+    expect(f(text, 0, 9, 0)).toBe(0xcbf43926);
+    const whole = f(text, 0, text.length, 0);
+    for (const cut of [0, 1, 63, 64, 65, 100, text.length]) expect(f(text, cut, text.length, f(text, 0, cut, 0))).toBe(whole);
+  });
+
+  it.runIf(native !== null)('refuses a range outside the buffer and arguments of the wrong type', () => {
+    const f = (native as NonNullable<typeof native>).crc32 as unknown as (...args: unknown[]) => number;
+    const bytes = new Uint8Array(100);
+    expect(() => f(bytes, 10, 101, 0)).toThrow(/start and end/);
+    expect(() => f(bytes, 20, 10, 0)).toThrow(/start and end/);
+    expect(() => f(new Uint16Array(4), 0, 1, 0)).toThrow(/Uint8Array/);
+    expect(() => f(bytes, 'a', 10, 0)).toThrow(/numbers/);
+    expect(() => f(bytes, 0, 10)).toThrow(/crc32\(bytes, start, end, previous\)/);
+  });
+
+  it('the fallback computes the same ranges as the native one', () => {
+    const rng = new Prng(77);
+    for (let t = 0; t < 200; t++) {
+      const bytes = randomBytes(rng, 1 + rng.below(4_000));
+      const start = rng.below(bytes.length);
+      const end = start + rng.below(bytes.length - start + 1);
+      expect(crc32(bytes, start, end, 123)).toBe(zlibCrc32(bytes.subarray(start, end), 123));
+    }
+  });
+
+  it('RINGCAST_NATIVE=0 keeps node:zlib crc32, and says why', () => {
+    const loader = new URL('../../runtime/native/crc32.ts', import.meta.url).href;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { crc32Implementation } from '${loader}'; console.log(JSON.stringify(crc32Implementation));`], {
+      encoding: 'utf8',
+      env: { ...process.env, RINGCAST_NATIVE: '0' },
+    });
+    expect(child.stderr).toBe('');
+    expect(JSON.parse(child.stdout)).toEqual({ implementation: 'zlib', reason: 'RINGCAST_NATIVE=0' });
+  });
+});
