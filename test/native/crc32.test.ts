@@ -3,7 +3,10 @@
  * constants derived again from the polynomial, its argument checks, and which one a process uses.
  */
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -120,7 +123,7 @@ describe('native CRC-32', () => {
     expect(() => f(bytes, 0, 10)).toThrow(/crc32\(bytes, start, end, previous\)/);
   });
 
-  it('the fallback computes the same ranges as the native one', () => {
+  it('the crc32 in use (native here, node:zlib elsewhere) computes ranges as node:zlib does', () => {
     const rng = new Prng(77);
     for (let t = 0; t < 200; t++) {
       const bytes = randomBytes(rng, 1 + rng.below(4_000));
@@ -130,13 +133,31 @@ describe('native CRC-32', () => {
     }
   });
 
-  it('RINGCAST_NATIVE=0 keeps node:zlib crc32, and says why', () => {
-    const loader = new URL('../../runtime/native/crc32.ts', import.meta.url).href;
-    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', `import { crc32Implementation } from '${loader}'; console.log(JSON.stringify(crc32Implementation));`], {
-      encoding: 'utf8',
-      env: { ...process.env, RINGCAST_NATIVE: '0' },
-    });
+  /** What the loader at `loader` chooses in a new process with `env`, and what its crc32 gives for "123456789". */
+  function chosenIn(loader: string, env: NodeJS.ProcessEnv): { implementation: string; reason: string; check: number } {
+    const script = `import { crc32, crc32Implementation } from '${loader}'; console.log(JSON.stringify({ ...crc32Implementation, check: crc32(new TextEncoder().encode('123456789'), 0, 9, 0) }));`;
+    const child = spawnSync(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { encoding: 'utf8', env: { ...process.env, ...env } });
     expect(child.stderr).toBe('');
-    expect(JSON.parse(child.stdout)).toEqual({ implementation: 'zlib', reason: 'RINGCAST_NATIVE=0' });
+    return JSON.parse(child.stdout) as { implementation: string; reason: string; check: number };
+  }
+
+  it('RINGCAST_NATIVE=0 keeps node:zlib crc32, and says why', () => {
+    const chosen = chosenIn(new URL('../../runtime/native/crc32.ts', import.meta.url).href, { RINGCAST_NATIVE: '0' });
+    expect(chosen).toEqual({ implementation: 'zlib', reason: 'RINGCAST_NATIVE=0', check: 0xcbf43926 });
+  });
+
+  it('falls back to node:zlib crc32 where the native module was not built, and says why', () => {
+    // The loader alone in a directory without build/: as after `npm install --ignore-scripts`, or without a compiler.
+    const dir = mkdtempSync(join(tmpdir(), 'ringcast-crc-'));
+    try {
+      copyFileSync(new URL('../../runtime/native/crc32.ts', import.meta.url), join(dir, 'crc32.ts'));
+      writeFileSync(join(dir, 'package.json'), '{ "type": "module" }');
+      const chosen = chosenIn(pathToFileURL(join(dir, 'crc32.ts')).href, { RINGCAST_NATIVE: '' });
+      expect(chosen.implementation).toBe('zlib');
+      expect(chosen.reason).toMatch(/^the native module is not built \(npm install builds it\)/);
+      expect(chosen.check).toBe(0xcbf43926);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
