@@ -23,17 +23,14 @@ import { execFileSync } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND } from '../test/deployment/processes.ts';
-import { crc32Implementation } from '../runtime/native/crc32.ts';
+import { Deployment, TICKS_PER_SECOND, crcChoices, useCrc, type CrcChoice } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
   options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, crc: { type: 'string' }, root: { type: 'string' } },
 });
 const GATEWAYS = args.gateway === undefined ? [undefined] : args.gateway === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
 for (const g of GATEWAYS) if (g !== undefined && g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread, actor-thread or both, not ${g}`);
-const CRCS = args.crc === undefined ? [crc32Implementation.implementation] : args.crc === 'both' ? (['native', 'zlib'] as const) : [args.crc];
-for (const c of CRCS) if (c !== 'native' && c !== 'zlib') throw new Error(`--crc: native, zlib or both, not ${c}`);
-if (CRCS.includes('native') && crc32Implementation.implementation !== 'native') throw new Error(`--crc native: the native CRC-32 is not in use here (${crc32Implementation.reason})`);
+const CRCS = crcChoices(args.crc, true);
 const WARMUP_S = Number(args.warmup ?? (args.quick === true ? 5 : 15));
 const SECONDS = Number(args.seconds ?? (args.quick === true ? 3 : 5));
 for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
@@ -42,10 +39,8 @@ for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
-async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined, crc: string): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
-  // The node processes inherit this process's environment.
-  if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
-  else delete process.env['RINGCAST_NATIVE'];
+async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined, crc: CrcChoice): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
+  useCrc(crc);
   const d = new Deployment({ mode, basePort, ...(gateway === undefined ? {} : { gateway }), ...(args.root === undefined ? {} : { root: args.root }) });
   try {
     const { values, seconds, ticks } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
@@ -63,10 +58,10 @@ for (const gateway of GATEWAYS) {
   for (const mode of MODES) {
     for (const bytes of SIZES) {
       for (const crc of CRCS) {
-        const r = await measure(mode, bytes, (port += 300), gateway as 'own-thread' | 'actor-thread' | undefined, crc as string);
+        const r = await measure(mode, bytes, (port += 300), gateway as 'own-thread' | 'actor-thread' | undefined, crc);
         const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
-        rows.push([mode, gateway ?? 'own-thread', crc as string, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu]);
-        console.error(`done: ${mode} ${gateway ?? 'default gateway'} crc32 ${crc as string} ${bytes} B`);
+        rows.push([mode, gateway ?? 'own-thread', crc, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu]);
+        console.error(`done: ${mode} ${gateway ?? 'default gateway'} crc32 ${crc} ${bytes} B`);
       }
     }
   }

@@ -12,8 +12,7 @@
  * with node:zlib's CRC-32 instead of ringcast's native one (RINGCAST_NATIVE=0).
  */
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND } from '../test/deployment/processes.ts';
-import { crc32Implementation } from '../runtime/native/crc32.ts';
+import { Deployment, TICKS_PER_SECOND, crcChoices, useCrc } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
   options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' }, root: { type: 'string' }, crc: { type: 'string' } },
@@ -22,11 +21,8 @@ const mode = args.mode ?? 'multicast';
 if (mode !== 'multicast' && mode !== 'ring') throw new Error(`--mode: multicast or ring, not ${mode}`);
 const gateway = args.gateway;
 if (gateway !== undefined && gateway !== 'own-thread' && gateway !== 'actor-thread') throw new Error(`--gateway: own-thread or actor-thread, not ${gateway}`);
-const crc = args.crc ?? crc32Implementation.implementation;
-if (crc !== 'native' && crc !== 'zlib') throw new Error(`--crc: native or zlib, not ${crc}`);
-if (crc === 'native' && crc32Implementation.implementation !== 'native') throw new Error(`--crc native: the native CRC-32 is not in use here (${crc32Implementation.reason})`);
-// The node processes inherit this process's environment.
-if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
+const [crc = 'native'] = crcChoices(args.crc, false);
+useCrc(crc);
 const bytes = Number(args.bytes ?? 1024);
 const seconds = Number(args.seconds ?? 5);
 /**

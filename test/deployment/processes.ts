@@ -10,10 +10,30 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { ackedInProgressLine } from '../../runtime/cli/load-and-record.ts';
+import { crc32Implementation } from '../../runtime/native/crc32.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ringcast.js', import.meta.url));
 /** Ticks of utime and stime in /proc/…/stat: USER_HZ, 100 on Linux whatever the kernel's HZ. */
 export const TICKS_PER_SECOND = 100;
+
+export type CrcChoice = 'native' | 'zlib';
+
+/**
+ * The CRC-32s a benchmark's `--crc` asks for (`both` where `allowBoth`; by default the one this
+ * process uses), refusing `native` where it is not in use here.
+ */
+export function crcChoices(arg: string | undefined, allowBoth: boolean): CrcChoice[] {
+  const list = arg === undefined ? [crc32Implementation.implementation] : allowBoth && arg === 'both' ? ['native', 'zlib'] : [arg];
+  for (const c of list) if (c !== 'native' && c !== 'zlib') throw new Error(`--crc: native${allowBoth ? ', zlib or both' : ' or zlib'}, not ${c}`);
+  if (list.includes('native') && crc32Implementation.implementation !== 'native') throw new Error(`--crc native: the native CRC-32 is not in use here (${crc32Implementation.reason})`);
+  return list as CrcChoice[];
+}
+
+/** Node processes started after this check datagrams and log chunks with `crc` (they inherit this process's environment). */
+export function useCrc(crc: CrcChoice): void {
+  if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
+  else delete process.env['RINGCAST_NATIVE'];
+}
 const LOAD_PROGRESS = /^load: \d+\/\d+ acked/;
 
 export interface FiveNodeOptions {
