@@ -11,6 +11,7 @@ import { ControlServer } from '../control/control-server.ts';
 import { NodeStatusCollector } from '../control/node-status.ts';
 import type { RingcastNode } from '../node/node.ts';
 import { defaultLoadWindow, DeliveryRecorder, LOAD_VALUE_BYTES_MIN, LOAD_WINDOW_MAX, LoadGenerator } from './load-and-record.ts';
+import { crc32Implementation } from '../native/crc32.ts';
 
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
@@ -254,6 +255,8 @@ class NodeRun {
     for (const t of node.threadReport()) {
       this.say(`  thread ${t.host}  wait=${t.wait}${t.cpu === null ? '' : ` cpu=${t.cpu}`}  ${t.actors.length === 0 ? '(udp gateway)' : t.actors.join(', ')}`);
     }
+    const crc = crc32Implementation;
+    this.say(`  crc32 ${crc.implementation}${crc.implementation === 'native' ? '' : ` (${crc.reason})`}`);
   }
 
   private startLoad(node: StartedNode): void {

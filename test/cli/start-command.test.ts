@@ -11,6 +11,7 @@ import { loadValueTag } from '../../runtime/cli/load-and-record.ts';
 import { requestStatus } from '../../runtime/control/control-client.ts';
 import { ControlServer } from '../../runtime/control/control-server.ts';
 import { Harness, StubNode, freePort, writeConfig } from './stub-node.ts';
+import { crc32Implementation } from '../../runtime/native/crc32.ts';
 
 describe('ringcast start (stub node)', () => {
   it('starts the node of the config, answers status on its control port, and closes on SIGTERM with 0', async () => {
@@ -22,6 +23,8 @@ describe('ringcast start (stub node)', () => {
     expect(h.started?.self).toBe('a1');
     expect(Object.isFrozen(h.started?.deployment)).toBe(true);
     expect(h.out).toEqual(expect.arrayContaining(['  ring 1  acceptor    11', '  ring 1  coordinator 21', '  ring 1  proposer    41']));
+    // Which CRC-32 checks its datagrams and logs (the native one here, unless RINGCAST_NATIVE=0 or not built).
+    expect(h.out).toContainEqual(crc32Implementation.implementation === 'native' ? '  crc32 native' : `  crc32 zlib (${crc32Implementation.reason})`);
     const status = (await requestStatus(port, 2000)) as { node: { name: string }; rings: { actors: { id: number }[] }[] };
     expect(status.node.name).toBe('a1');
     expect(status.rings[0]?.actors.map((a) => a.id)).toEqual([21, 11, 41]);
