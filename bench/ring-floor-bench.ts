@@ -119,23 +119,22 @@ async function runRole(role: Role, bytes: number, ports: Ports, dir: string): Pr
       break;
     }
     case 'learner': {
-      await socketOn(ports.learner, null).then((s) => {
-        const waiting = new Map<number, number>();
-        const decided = new Set<number>();
-        s.on('message', (m: Buffer) => {
-          const seq = m.readUInt32LE(4);
-          const values = waiting.get(seq);
-          if (values === undefined) decided.add(seq);
-          else (waiting.delete(seq), (counted += values));
-        });
-        void socketOn(0, ports.group).then((g) =>
-          g.on('message', (m: Buffer) => {
-            const seq = m.readUInt32LE(4);
-            const values = m.readUInt16LE(8);
-            if (decided.delete(seq)) counted += values;
-            else waiting.set(seq, values);
-          }),
-        );
+      // A batch's values count once both its values (from the group) and its decision are in.
+      const waiting = new Map<number, number>();
+      const decided = new Set<number>();
+      const s = await socketOn(ports.learner, null);
+      const g = await socketOn(0, ports.group);
+      s.on('message', (m: Buffer) => {
+        const seq = m.readUInt32LE(4);
+        const values = waiting.get(seq);
+        if (values === undefined) decided.add(seq);
+        else (waiting.delete(seq), (counted += values));
+      });
+      g.on('message', (m: Buffer) => {
+        const seq = m.readUInt32LE(4);
+        const values = m.readUInt16LE(8);
+        if (decided.delete(seq)) counted += values;
+        else waiting.set(seq, values);
       });
       break;
     }
