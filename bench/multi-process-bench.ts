@@ -1,7 +1,8 @@
 /**
  * A ring of five processes on loopback (three acceptors, a proposer, a learner), each started
  * through the CLI: values/s and MB/s at 1 KB and 8 KB in both dissemination modes at steady
- * state, beside the raw loopback UDP figures of bench/udp-bench.ts measured in the same run.
+ * state, beside the raw loopback UDP figures of bench/udp-bench.ts and the floor of
+ * bench/ring-floor-bench.ts (the same datagrams with node:dgram alone), measured in the same run.
  *
  *   npx tsx bench/multi-process-bench.ts [--warmup 15] [--seconds 5] [--quick]
  *       [--gateway own-thread|actor-thread|both] [--crc native|zlib|both] [--root DIR]
@@ -76,3 +77,11 @@ for (const r of rows) console.log(line(r));
 console.log('\nraw loopback UDP in the same run (bench/udp-bench.ts):');
 const udp = execFileSync(process.execPath, ['--import', 'tsx', fileURLToPath(new URL('./udp-bench.ts', import.meta.url)), '--sizes', SIZES.join(','), '--duration-ms', '1000'], { encoding: 'utf8' });
 console.log(udp.trim());
+// The same datagrams with node:dgram alone, as the floor under the table above (bench/ring-floor-bench.ts).
+console.log('\nthe same pattern of datagrams with node:dgram alone, in the same run (bench/ring-floor-bench.ts):');
+const floor = execFileSync(
+  process.execPath,
+  ['--import', 'tsx', fileURLToPath(new URL('./ring-floor-bench.ts', import.meta.url)), '--bytes', SIZES.join(','), '--seconds', String(SECONDS), ...(args.root === undefined ? [] : ['--root', args.root])],
+  { encoding: 'utf8' },
+);
+console.log(floor.trim());
