@@ -52,6 +52,19 @@ export class ByteWriter {
     this.pos += src.length;
   }
 
+  /**
+   * Where the packed bytes of value runs go while `runBytes` is set (see EncodeOptions.runBytes):
+   * handed to it with the offset they belong at, instead of copied.
+   */
+  runBytes: ((bytes: Uint8Array, at: number) => void) | null = null;
+
+  /** The packed bytes of a value run: copied, or handed to `runBytes`. */
+  run(src: Uint8Array): void {
+    if (this.runBytes === null) this.bytes.set(src, this.pos);
+    else this.runBytes(src, this.pos);
+    this.pos += src.length;
+  }
+
   u32At(pos: number, n: number): void {
     this.view.setUint32(this.base + pos, n, true);
   }

@@ -25,6 +25,12 @@ export interface EncodeOptions {
    * queue): the frame then says so in its flags and decoders skip verification.
    */
   readonly checksum?: boolean;
+  /**
+   * For a writer that gathers the frame from pieces (an acceptor log's `writev`): the packed bytes
+   * of the message's value runs are not copied into `buf` but handed here, each with the offset in
+   * `buf` where they belong; those bytes of `buf` are left as they were. Only without checksum.
+   */
+  readonly runBytes?: (bytes: Uint8Array, at: number) => void;
 }
 
 const writer = new ByteWriter();
@@ -51,6 +57,8 @@ export function encodeInto(msg: Message, buf: Uint8Array, offset: number, opts?:
     throw new AssertionError(`codec: a ${size}-byte frame does not fit at ${offset} in ${buf.length} bytes`);
   }
   const checksum = opts?.checksum ?? true;
+  const runBytes = opts?.runBytes ?? null;
+  if (checksum && runBytes !== null) throw new AssertionError('codec: runBytes needs checksum: false (the frame is not whole in buf)');
   const w = writer;
   w.reset(buf, offset);
   w.u8(FRAME_MAGIC);
@@ -59,7 +67,12 @@ export function encodeInto(msg: Message, buf: Uint8Array, offset: number, opts?:
   w.u8(checksum ? 0 : FLAG_CHECKSUM_NONE);
   w.u32(size);
   w.u32(0);
-  writeBody(w, msg);
+  w.runBytes = runBytes;
+  try {
+    writeBody(w, msg);
+  } finally {
+    w.runBytes = null;
+  }
   if (w.pos !== offset + size) throw new AssertionError(`codec: wrote ${w.pos - offset} of ${size} bytes`);
   if (checksum) w.u32At(offset + HEADER_OFFSET_CHECKSUM, frameChecksum(buf, offset, size));
   return size;

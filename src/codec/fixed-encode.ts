@@ -165,7 +165,7 @@ function writeRuns(w: ByteWriter, runs: readonly ValueRun[]): void {
     w.u64(r.first);
     w.u32(r.count);
     w.u32(r.packed.length);
-    w.raw(r.packed);
+    w.run(r.packed);
   }
 }
 

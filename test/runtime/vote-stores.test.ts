@@ -1,6 +1,7 @@
 /** The acceptor's two storages: what is appended comes back after a restart, through compaction. */
 import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { crc32 as zlibCrc32 } from 'node:zlib';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { AcceptorState } from '../../src/protocol/acceptor.ts';
@@ -237,6 +238,34 @@ describe('FileVoteStore (async and sync storage)', () => {
     corrupt.writeUInt8(corrupt.readUInt8(firstChunksEnd - 1) ^ 0xff, firstChunksEnd - 1);
     writeFileSync(path, corrupt);
     expect(() => new FileVoteStore(path, 'async', 1 << 20).load()).toThrow(/corrupt: the chunk at byte \d+ does not match its checksum/);
+  });
+
+  it('writes each chunk whole, values in place between the records, under node:zlib\'s CRC-32 of its payload', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
+    const store = new FileVoteStore(path, 'async', 1 << 20);
+    store.savePromise(7 as Ballot);
+    // Votes of several runs each, of several sizes, with decisions between them in the same chunk.
+    const many = (i: number): AcceptedEntry => ({
+      instance: i as Instance,
+      ballot: 7 as Ballot,
+      value: { kind: 'batch', runs: [1, 0, 3000, 17].map((n, k) => packRun((10_000 * i + 100 * k) as ValueId, [new Uint8Array(n).fill(i + k), new Uint8Array(k).fill(9)])) },
+    });
+    const state = (): AcceptorState => ({ promised: 7 as Ballot, accepted: [], decided: [] });
+    store.append([many(1), many(2)], [decision(1, 7)], state);
+    store.append([many(3)], [decision(2, 7), decision(3, 7)], state);
+    store.close();
+    const log = readFileSync(path);
+    let chunks = 0;
+    for (let o = 8; o < log.length; chunks++) {
+      const length = log.readUInt32LE(o);
+      expect(log.readUInt32LE(o + 4)).toBe(zlibCrc32(log.subarray(o + 8, o + 8 + length)));
+      o += 8 + length;
+      expect(o).toBeLessThanOrEqual(log.length);
+    }
+    expect(chunks).toBe(3); // the promise's, and one per append
+    const back = new FileVoteStore(path, 'async', 1 << 20).load();
+    expect(back.accepted).toEqual([many(1), many(2), many(3)]);
+    expect(back.decided?.map((d) => d.instance)).toEqual([1, 2, 3]);
   });
 
   it('refuses a log of another format, saying what to do', () => {
