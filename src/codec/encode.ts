@@ -29,6 +29,8 @@ export interface EncodeOptions {
    * For a writer that gathers the frame from pieces (an acceptor log's `writev`): the packed bytes
    * of the message's value runs are not copied into `buf` but handed here, each with the offset in
    * `buf` where they belong; those bytes of `buf` are left as they were. Only without checksum.
+   * Called in the middle of the encoding: it must not encode anything itself (one writer serves
+   * every encode).
    */
   readonly runBytes?: (bytes: Uint8Array, at: number) => void;
 }
