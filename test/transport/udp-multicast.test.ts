@@ -4,7 +4,7 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import type { UdpTransport } from '../../runtime/transport/index.ts';
-import { closeAll, framesDiffering, freePort, logFrames, openMesh, settle, waitFor } from './loopback.ts';
+import { closeAll, framesDiffering, freePort, logFrames, openMesh, settle, waitFor, type Received } from './loopback.ts';
 import { patternFrame } from './wire.ts';
 
 const GROUP = '239.77.0.1';
@@ -15,16 +15,24 @@ afterEach(async () => {
   open = [];
 });
 
+/**
+ * Transports 1 … `count`, members of one group on loopback (closed after the test), each with the
+ * log of the frames it receives.
+ */
+async function openGroup(count: number, extra: { loopback?: boolean; listen?: boolean } = {}): Promise<{ t: UdpTransport[]; at: Received[][] }> {
+  const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1', ...extra };
+  open = await openMesh(Array.from({ length: count }, (_, k) => k + 1), { multicast });
+  return { t: open, at: open.map(logFrames) };
+}
+
 describe('UdpTransport IP multicast on loopback', () => {
   it('delivers each multicast frame to both receivers, packed and fragmented, and not back to the sender', async () => {
-    const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1', loopback: true };
-    open = await openMesh([1, 2, 3], { multicast });
-    const [sender, r2, r3] = open as [UdpTransport, UdpTransport, UdpTransport];
-    const at = [logFrames(sender), logFrames(r2), logFrames(r3)] as const;
+    const { t, at } = await openGroup(3, { loopback: true });
+    const [sender, r2] = t as [UdpTransport, UdpTransport];
     const frames = [...Array.from({ length: 500 }, (_, i) => patternFrame(i, 1 + (i % 300))), patternFrame(501, 300_000)];
     for (const f of frames) expect(sender.sendMulticast(f)).toBe(true);
-    await waitFor(() => at[1].length === frames.length && at[2].length === frames.length, 'every multicast frame at both receivers');
-    for (const log of [at[1], at[2]]) {
+    await waitFor(() => at[1]?.length === frames.length && at[2]?.length === frames.length, 'every multicast frame at both receivers');
+    for (const log of [at[1] as Received[], at[2] as Received[]]) {
       expect(framesDiffering(log.map((r) => r.frame), frames)).toEqual([]);
       expect(log.every((r) => r.from === 1)).toBe(true);
     }
@@ -38,11 +46,9 @@ describe('UdpTransport IP multicast on loopback', () => {
   });
 
   it('keeps unicast and multicast apart: each arrives once, on its own socket', async () => {
-    const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1' };
-    open = await openMesh([1, 2, 3], { multicast });
-    const [sender, r2, r3] = open as [UdpTransport, UdpTransport, UdpTransport];
-    const at2 = logFrames(r2);
-    const at3 = logFrames(r3);
+    const { t, at } = await openGroup(3);
+    const [sender, r2, r3] = t as [UdpTransport, UdpTransport, UdpTransport];
+    const [, at2, at3] = at as [Received[], Received[], Received[]];
     sender.send(2, Uint8Array.of(2));
     sender.sendMulticast(Uint8Array.of(7));
     await waitFor(() => at2.length === 2 && at3.length === 1, 'one unicast and one multicast');
@@ -53,11 +59,9 @@ describe('UdpTransport IP multicast on loopback', () => {
   });
 
   it('stops and starts receiving the group when told to, though the host stays a member; the last wish wins', async () => {
-    const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1' };
-    open = await openMesh([1, 2, 3], { multicast });
-    const [sender, r2, r3] = open as [UdpTransport, UdpTransport, UdpTransport];
-    const at2 = logFrames(r2);
-    const at3 = logFrames(r3);
+    const { t, at } = await openGroup(3);
+    const [sender, , r3] = t as [UdpTransport, UdpTransport, UdpTransport];
+    const [, at2, at3] = at as [Received[], Received[], Received[]];
     // A wish that changes nothing, then one that does, in the same turn.
     void r3.listenMulticast(true);
     await r3.listenMulticast(false);
@@ -82,10 +86,9 @@ describe('UdpTransport IP multicast on loopback', () => {
   });
 
   it('opened with listen false, only sends to the group until it listens', async () => {
-    const multicast = { group: GROUP, port: await freePort(), interface: '127.0.0.1', listen: false };
-    open = await openMesh([1, 2], { multicast });
-    const [sender, r2] = open as [UdpTransport, UdpTransport];
-    const at2 = logFrames(r2);
+    const { t, at } = await openGroup(2, { listen: false });
+    const [sender, r2] = t as [UdpTransport, UdpTransport];
+    const [, at2] = at as [Received[], Received[]];
     expect(r2.stats().multicast.listening).toBe(false);
     expect(r2.stats().socketBuffers.multicastRecvBytes).toBe(0);
     sender.sendMulticast(Uint8Array.of(1));
