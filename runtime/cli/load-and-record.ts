@@ -73,9 +73,12 @@ export function progressLine(acked: number, count: number, ratePerSecond: number
   return `load: ${acked}/${count} acked, ${Math.round(ratePerSecond).toLocaleString('en-US')} values/s${retried > 0 ? `, ${retried} retried` : ''}`;
 }
 
+/** A progress line of a load (progressLine), its first group the values acked so far. */
+export const PROGRESS_LINE = /^load: (\d+)\/\d+ acked/;
+
 /** The values acked so far that a progress line of a load says (progressLine); null for any other line. */
 export function ackedInProgressLine(line: string): number | null {
-  const m = /^load: (\d+)\/\d+ acked/.exec(line);
+  const m = PROGRESS_LINE.exec(line);
   return m === null ? null : Number(m[1]);
 }
 

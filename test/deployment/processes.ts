@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import { ackedInProgressLine } from '../../runtime/cli/load-and-record.ts';
+import { PROGRESS_LINE, ackedInProgressLine } from '../../runtime/cli/load-and-record.ts';
 import { crc32Implementation } from '../../runtime/native/crc32.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ringcast.js', import.meta.url));
@@ -34,7 +34,6 @@ export function useCrc(crc: CrcChoice): void {
   if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
   else delete process.env['RINGCAST_NATIVE'];
 }
-const LOAD_PROGRESS = /^load: \d+\/\d+ acked/;
 
 export interface FiveNodeOptions {
   readonly mode: 'multicast' | 'ring';
@@ -115,7 +114,7 @@ export class NodeProcess {
    * call: the values acked so far, and when the line arrived (performance.now()).
    */
   async nextProgress(timeoutMs: number): Promise<{ acked: number; atMs: number }> {
-    const line = await this.waitFor(LOAD_PROGRESS, timeoutMs, this.lines.length);
+    const line = await this.waitFor(PROGRESS_LINE, timeoutMs, this.lines.length);
     return { acked: ackedInProgressLine(line) as number, atMs: performance.now() };
   }
 
