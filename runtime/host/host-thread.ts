@@ -163,6 +163,15 @@ function handObject(a: Hosted, src: number, msg: unknown): void {
   callEnds(a, t0);
 }
 
+/** Hands a group frame to every member of the ring's local group on this thread but the sender. */
+function handGroupFrame(kind: number, src: number, ring: number, bytes: Uint8Array, offset: number, length: number, stable: boolean): void {
+  const members = po.localGroupMembers(ring);
+  for (let k = 0; k < members.length; k++) {
+    const a = memberAt(members, k, src);
+    if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length, stable);
+  }
+}
+
 /** Member `k` of a ring's local group, unless it is the sender or has no actor on this thread. */
 function memberAt(members: readonly number[], k: number, src: number): Hosted | undefined {
   const m = members[k] as number;
@@ -175,12 +184,7 @@ function dispatch(dst: number, src: number, kind: number, ring: number, bytes: U
   // that are not on this thread (they are on other nodes).
   if (dst === GROUP_ADDRESS) {
     gateway?.toNetwork(dst, src, kind, ring, bytes, offset, length);
-    const members = po.localGroupMembers(ring);
-    for (let k = 0; k < members.length; k++) {
-      const a = memberAt(members, k, src);
-      if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length);
-    }
-    return;
+    return handGroupFrame(kind, src, ring, bytes, offset, length, false);
   }
   const a = actors.get(dst);
   if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length);
@@ -191,14 +195,7 @@ function dispatch(dst: number, src: number, kind: number, ring: number, bytes: U
 
 /** A frame from the network (gateway thread): its bytes are its own, so actors may keep views. */
 function fromNetwork(dst: number, src: number, kind: number, ring: number, bytes: Uint8Array, offset: number, length: number): void {
-  if (dst === GROUP_ADDRESS) {
-    const members = po.localGroupMembers(ring);
-    for (let k = 0; k < members.length; k++) {
-      const a = memberAt(members, k, src);
-      if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length, true);
-    }
-    return;
-  }
+  if (dst === GROUP_ADDRESS) return handGroupFrame(kind, src, ring, bytes, offset, length, true);
   const a = actors.get(dst);
   if (a !== undefined) handFrame(a, kind, src, ring, bytes, offset, length, true);
 }
