@@ -12,20 +12,28 @@ import { crc32 as zlibCrc32 } from 'node:zlib';
 /** The CRC-32 of `bytes[start, end)`, continuing `previous` (the CRC of what came before; 0 at the start). */
 export type Crc32 = (bytes: Uint8Array, start: number, end: number, previous: number) => number;
 
-interface NativeModule {
-  crc32: Crc32;
-  accelerated: boolean;
+export interface NativeCrc32Module {
+  readonly crc32: Crc32;
+  /** Whether this CPU has PCLMULQDQ (without it the module goes a byte at a time). */
+  readonly accelerated: boolean;
+}
+
+/** The native module as `npm install` built it, or why it cannot be loaded (whatever RINGCAST_NATIVE says). */
+export function loadNativeCrc32(): NativeCrc32Module | Error {
+  try {
+    return createRequire(import.meta.url)('./build/Release/ringcast_native.node') as NativeCrc32Module;
+  } catch (e) {
+    return e instanceof Error ? e : new Error(String(e));
+  }
 }
 
 const zlibRange: Crc32 = (bytes, start, end, previous) => zlibCrc32(start === 0 && end === bytes.length ? bytes : bytes.subarray(start, end), previous);
 
 function choose(): { crc32: Crc32; implementation: 'native' | 'zlib'; reason: string } {
   if (process.env['RINGCAST_NATIVE'] === '0') return { crc32: zlibRange, implementation: 'zlib', reason: 'RINGCAST_NATIVE=0' };
-  let native: NativeModule;
-  try {
-    native = createRequire(import.meta.url)('./build/Release/ringcast_native.node') as NativeModule;
-  } catch (e) {
-    return { crc32: zlibRange, implementation: 'zlib', reason: `the native module is not built (npm install builds it): ${(e as Error).message.split('\n')[0] ?? ''}` };
+  const native = loadNativeCrc32();
+  if (native instanceof Error) {
+    return { crc32: zlibRange, implementation: 'zlib', reason: `the native module is not built (npm install builds it): ${native.message.split('\n')[0] ?? ''}` };
   }
   if (!native.accelerated) return { crc32: zlibRange, implementation: 'zlib', reason: 'this CPU has no PCLMULQDQ' };
   return { crc32: native.crc32, implementation: 'native', reason: 'PCLMULQDQ' };

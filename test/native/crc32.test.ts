@@ -7,21 +7,17 @@ import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from '
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createRequire } from 'node:module';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { Prng } from '../../src/protocol/prng.ts';
-import { crc32, crc32Implementation, type Crc32 } from '../../runtime/native/crc32.ts';
+import { crc32, crc32Implementation, loadNativeCrc32, type NativeCrc32Module } from '../../runtime/native/crc32.ts';
 
-const NATIVE_PATH = new URL('../../runtime/native/build/Release/ringcast_native.node', import.meta.url).pathname;
 const SOURCE = readFileSync(new URL('../../runtime/native/crc32.c', import.meta.url), 'utf8');
 
-function loadNative(): { crc32: Crc32; accelerated: boolean } | null {
-  try {
-    return createRequire(import.meta.url)(NATIVE_PATH) as { crc32: Crc32; accelerated: boolean };
-  } catch {
-    return null;
-  }
+/** The native module, loaded even where RINGCAST_NATIVE=0 keeps it out of use; null where it is not built. */
+function loadNative(): NativeCrc32Module | null {
+  const loaded = loadNativeCrc32();
+  return loaded instanceof Error ? null : loaded;
 }
 
 /** Whether this machine can and should run the native CRC-32 (Linux x86-64 with PCLMULQDQ). */
