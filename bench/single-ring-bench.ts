@@ -1,7 +1,9 @@
 /**
  * One ring in one process: values/s and MB/s at 1 KB and 8 KB for each placement (a thread per
  * actor, shared threads), latency p50/p99/p99.9 at half of the maximum load, beside a raw chain of
- * SAB rings through as many threads as the placement uses, measured in the same run.
+ * SAB rings through as many threads as the placement uses, measured in the same run, and beside
+ * the latency floor at the same half-load rate (bench/latency-floor-bench.ts: the same load through
+ * two threads that do no work), which shows how much of the p99 this machine takes by itself.
  *
  *   npx tsx bench/single-ring-bench.ts [--seconds 5] [--quick] [--retained-bytes N]
  *
@@ -9,6 +11,8 @@
  * keeps the working set in cache (8 KB values gain), at the cost of how far a restarted learner
  * can catch up.
  */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
 import { Histogram } from '../src/metrics/histogram.ts';
@@ -120,6 +124,17 @@ async function rawChain(threads: number, bytes: number, seconds: number): Promis
   return received / elapsed;
 }
 
+const FLOOR_BENCH = fileURLToPath(new URL('./latency-floor-bench.ts', import.meta.url));
+
+/** bench/latency-floor-bench.ts at `rate`, in a process of its own: its output, and its p50 / p99 / p99.9. */
+function latencyFloor(rate: number, bytes: number, seconds: number, gapsSeconds: number, workUs = 0): { out: string; quantiles: string } {
+  const pass = ['--rate', String(Math.round(rate)), '--work-us', workUs.toFixed(2), '--bytes', String(bytes), '--seconds', String(seconds), '--warmup', '1', '--gaps-seconds', String(gapsSeconds)];
+  const out = execFileSync(process.execPath, ['--import', 'tsx', FLOOR_BENCH, ...pass], { encoding: 'utf8' });
+  const m = /latency p50 ([\d.]+) \/ p99 ([\d.]+) \/ p99\.9 ([\d.]+)/.exec(out);
+  if (m === null) throw new Error(`the latency floor printed no latency:\n${out}`);
+  return { out, quantiles: `${m[1]} / ${m[2]} / ${m[3]}` };
+}
+
 const ms = (us: number): string => (us / 1000).toFixed(2);
 const rows: string[][] = [];
 for (const placement of PLACEMENTS) {
@@ -136,6 +151,9 @@ for (const placement of PLACEMENTS) {
     const half = await offer(node, bytes, SECONDS, { ratePerSec: max.valuesPerSec / 2 });
     await node.close();
     const chain = await rawChain(threads, bytes, Math.min(SECONDS, 3));
+    const floor = latencyFloor(half.valuesPerSec, bytes, SECONDS, 0);
+    // The worker's share of a value at full load, where the busiest thread is busy all the time.
+    const loaded = latencyFloor(half.valuesPerSec, bytes, SECONDS, 0, 1e6 / max.valuesPerSec);
     rows.push([
       placement,
       `${bytes}`,
@@ -147,15 +165,20 @@ for (const placement of PLACEMENTS) {
       Math.round(copied.valuesPerSec).toLocaleString('en-US'),
       Math.round(half.valuesPerSec).toLocaleString('en-US'),
       `${ms(half.latency.quantile(0.5))} / ${ms(half.latency.quantile(0.99))} / ${ms(half.latency.quantile(0.999))}`,
+      floor.quantiles,
+      loaded.quantiles,
       Math.round(chain).toLocaleString('en-US'),
       ((chain * bytes) / 1e6).toFixed(0),
     ]);
     console.error(`done: ${placement} ${bytes} B`);
   }
 }
-const header = ['placement', 'value B', 'window', 'threads', 'max values/s', 'max MB/s', 'values/s, new buffer per value', 'values/s, deliveries copied', 'half-load values/s', 'half-load latency p50 / p99 / p99.9 ms', 'raw SAB chain frames/s', 'chain MB/s'];
+const header = ['placement', 'value B', 'window', 'threads', 'max values/s', 'max MB/s', 'values/s, new buffer per value', 'values/s, deliveries copied', 'half-load values/s', 'half-load latency p50 / p99 / p99.9 ms', 'latency floor at that rate, ms', 'floor with 1e6/max µs of work per value, ms', 'raw SAB chain frames/s', 'chain MB/s'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
+// The machine's own gaps, measured once at the end (a thread spinning alone, nothing else of ours running).
+const machine = /^machine: .*$/m.exec(latencyFloor(1000, 1024, 0.5, 3).out);
+console.log(machine?.[0] ?? 'machine: the latency floor printed no gaps');
