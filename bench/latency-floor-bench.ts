@@ -12,15 +12,20 @@
  *   npx tsx bench/latency-floor-bench.ts [--rate 300000] [--work-us 0] [--bytes 1024]
  *       [--seconds 5] [--warmup 2] [--promises] [--runs 1] [--gaps-seconds 3]
  *
- * First it measures the machine itself: one thread spinning on the clock for `--gaps-seconds`
- * (0: not measured), and every gap over 0.5 ms between two readings, that is every time the
- * thread lost its core. A value in flight during such a gap waits for it, whatever the code does.
+ * First it measures the machine itself: two threads, one per core as the ring's main thread and
+ * worker are, each spinning on the clock in C (runtime/native/gaps.c) for `--gaps-seconds` (0: not
+ * measured), and every gap over 0.5 ms between two readings, that is every time a thread lost its
+ * core. A value in flight during such a gap waits for it, whatever the code does. Where the
+ * native module is not built, one JavaScript thread spins instead, and its gaps include its own
+ * minor collections.
  *
  * If this floor misses a latency target, no implementation with that CPU per value meets it on
  * this machine at that moment; if it meets it, the gap is ringcast's.
  */
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
+import { loadNativeCrc32 } from '../runtime/native/crc32.ts';
 import { Histogram } from '../src/metrics/histogram.ts';
 import { createSpscRing } from '../src/sab-ring/index.ts';
 
@@ -144,8 +149,8 @@ async function run(): Promise<Result> {
   return result;
 }
 
-/** Spins on the clock for `seconds`: the gaps over 0.5 ms between readings, in ms. */
-function preemptionGaps(seconds: number): number[] {
+/** Spins on the clock in JavaScript for `seconds`: the gaps over 0.5 ms between readings, in ms. */
+function jsGaps(seconds: number): number[] {
   const gaps: number[] = [];
   const start = performance.now();
   let last = start;
@@ -154,16 +159,35 @@ function preemptionGaps(seconds: number): number[] {
     if (t - last > 0.5) gaps.push(t - last);
     last = t;
   }
-  return gaps.sort((a, b) => b - a);
+  return gaps;
 }
+
+/** Two threads spinning in C at once, one per core: each one's gaps over 0.5 ms, in ms. */
+function nativeGaps(seconds: number): Promise<number[][]> {
+  const path = fileURLToPath(new URL('../runtime/native/build/Release/ringcast_native.node', import.meta.url));
+  const code = "const { parentPort, workerData } = require('node:worker_threads'); parentPort.postMessage(require(workerData.path).schedulingGaps(workerData.seconds, 0.5));";
+  const spinner = (): Promise<number[]> =>
+    new Promise((resolve, reject) => {
+      const w = new Worker(code, { eval: true, workerData: { path, seconds } });
+      w.once('message', (gaps: number[]) => resolve(gaps));
+      w.once('error', reject);
+    });
+  return Promise.all([spinner(), spinner()]);
+}
+
+const describeGaps = (gaps: number[], seconds: number): string => {
+  const lost = gaps.reduce((a, b) => a + b, 0);
+  return `lost its core ${gaps.length} times for over 0.5 ms, ${gaps.filter((g) => g > 2).length} of them over 2 ms (largest ${Math.max(0, ...gaps).toFixed(2)} ms), ${((lost * 100) / (seconds * 1000)).toFixed(2)}% of the time`;
+};
 
 const ms = (us: number): string => (us / 1000).toFixed(2);
 if (GAPS_S > 0) {
-  const gaps = preemptionGaps(GAPS_S);
-  const lost = gaps.reduce((a, b) => a + b, 0);
-  console.log(
-    `machine: one thread spinning ${GAPS_S} s lost its core ${gaps.length} times for over 0.5 ms, ${gaps.filter((g) => g > 2).length} of them over 2 ms (largest ${(gaps[0] ?? 0).toFixed(2)} ms), ${((lost * 100) / (GAPS_S * 1000)).toFixed(2)}% of the time`,
-  );
+  if (loadNativeCrc32() instanceof Error) {
+    console.log(`machine: one JavaScript thread spinning ${GAPS_S} s (its own minor collections included; the native probe is not built) ${describeGaps(jsGaps(GAPS_S), GAPS_S)}`);
+  } else {
+    const [a = [], b = []] = await nativeGaps(GAPS_S);
+    console.log(`machine: two threads spinning in C ${GAPS_S} s, one per core: the first ${describeGaps(a, GAPS_S)}; the second ${describeGaps(b, GAPS_S)}`);
+  }
 }
 console.log(`latency floor: ${RATE.toLocaleString('en-US')} values/s of ${BYTES} B offered by a 1 ms timer, one worker spinning ${WORK_US} µs per value${args.promises === true ? ', a promise per value' : ''}, ${SECONDS} s after ${WARMUP_S} s of warm-up`);
 for (let k = 1; k <= RUNS; k++) {

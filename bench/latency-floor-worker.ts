@@ -11,13 +11,20 @@ const { inbound, outbound, workUs, valueBytes } = workerData as { inbound: Share
 const consumer = attachSpscRing(inbound).consumer({ waitStrategy: { kind: 'spin-then-wait', spinBudget: 2000 } });
 const producer = attachSpscRing(outbound).producer({ waitStrategy: { kind: 'spin-then-wait', spinBudget: 2000 } });
 let stop = false;
-// Work is owed on a clock of its own, so a burst of values costs its exact sum of `workUs`
-// whatever one reading of the clock costs.
-let busyUntil = 0;
-const work = (us: number): void => {
-  busyUntil = Math.max(busyUntil, performance.now()) + us / 1000;
-  while (performance.now() < busyUntil);
+// Work is a counted loop, calibrated once: a loop on the clock would allocate (each reading is a
+// boxed number) and bring the worker scavenges of its own.
+let sink = 0;
+const spin = (iterations: number): void => {
+  let x = sink;
+  for (let k = 0; k < iterations; k++) x = (x * 1103515245 + 12345) | 0;
+  sink = x;
 };
+const CALIBRATION = 20_000_000;
+spin(CALIBRATION / 10); // let the JIT compile it first
+const t0 = performance.now();
+spin(CALIBRATION);
+const iterationsPerUs = CALIBRATION / ((performance.now() - t0) * 1000);
+const work = (us: number): void => spin(Math.round(us * iterationsPerUs));
 const echo = (bytes: Uint8Array, offset: number, length: number): void => {
   if (length === 0) {
     stop = true;

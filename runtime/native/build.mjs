@@ -1,5 +1,6 @@
 /**
- * `npm install` runs this: it builds the native CRC-32 (crc32.c, binding.gyp) with the node-gyp
+ * `npm install` runs this: it builds the native CRC-32 (crc32.c, binding.gyp; with gaps.c, the
+ * latency benchmarks' probe of the machine, in the same module) with the node-gyp
  * that npm bundles, against the headers of the Node.js that runs it. It never fails the install:
  * without a compiler or headers ringcast uses node:zlib's crc32, and says so here and in
  * `ringcast status`.

@@ -124,6 +124,8 @@ static napi_value js_crc32(napi_env env, napi_callback_info info) {
   return out;
 }
 
+napi_value ringcast_scheduling_gaps(napi_env env, napi_callback_info info); /* gaps.c */
+
 NAPI_MODULE_INIT() {
   pthread_once(&once, init_once);
   napi_value fn, accelerated;
@@ -131,5 +133,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "crc32", fn);
   napi_get_boolean(env, clmul_ok != 0, &accelerated);
   napi_set_named_property(env, exports, "accelerated", accelerated);
+  napi_create_function(env, "schedulingGaps", NAPI_AUTO_LENGTH, ringcast_scheduling_gaps, NULL, &fn);
+  napi_set_named_property(env, exports, "schedulingGaps", fn);
   return exports;
 }

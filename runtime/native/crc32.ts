@@ -16,6 +16,12 @@ export interface NativeCrc32Module {
   readonly crc32: Crc32;
   /** Whether this CPU has PCLMULQDQ (without it the module goes a byte at a time). */
   readonly accelerated: boolean;
+  /**
+   * For the latency benchmarks (runtime/native/gaps.c): spins the calling thread in C for
+   * `seconds` and returns each gap over `thresholdMs` between two clock readings, in ms: the
+   * times the machine took the thread's core away.
+   */
+  readonly schedulingGaps: (seconds: number, thresholdMs: number) => number[];
 }
 
 /** The native module as `npm install` built it, or why it cannot be loaded (whatever RINGCAST_NATIVE says). */

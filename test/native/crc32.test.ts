@@ -1,6 +1,7 @@
 /**
  * The native CRC-32 (runtime/native/crc32.c) against node:zlib's on seeded random buffers, its
- * constants derived again from the polynomial, its argument checks, and which one a process uses.
+ * constants derived again from the polynomial, its argument checks, and which one a process uses;
+ * and the module's other function, the latency benchmarks' probe of the machine (gaps.c).
  */
 import { spawnSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -155,5 +156,30 @@ describe('native CRC-32', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe('native scheduling-gap probe (for the latency benchmarks)', () => {
+  it('spins for the time asked and returns only gaps over the threshold', () => {
+    const native = loadNative();
+    if (!expectNativeHere()) return; // built only where the module is: nothing to probe elsewhere
+    expect(native).not.toBeNull();
+    const t0 = performance.now();
+    const gaps = native?.schedulingGaps(0.2, 0.05) ?? [];
+    const took = performance.now() - t0;
+    expect(took).toBeGreaterThanOrEqual(200);
+    expect(Array.isArray(gaps)).toBe(true);
+    for (const g of gaps) expect(g).toBeGreaterThan(0.05);
+    // The gaps are part of the time spun, so they cannot add up to more than it.
+    expect(gaps.reduce((a, b) => a + b, 0)).toBeLessThanOrEqual(took);
+  });
+
+  it('refuses bad arguments', () => {
+    const native = loadNative();
+    if (!expectNativeHere()) return;
+    if (native === null) throw new Error('the native module is not built on a machine that builds it');
+    expect(() => native.schedulingGaps(-1, 0.5)).toThrow(/seconds in \[0, 600\]/);
+    expect(() => native.schedulingGaps(1, 0)).toThrow(/thresholdMs > 0/);
+    expect(() => (native.schedulingGaps as unknown as (s: string) => number[])('1')).toThrow(TypeError);
   });
 });
