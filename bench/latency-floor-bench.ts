@@ -10,10 +10,10 @@
  * promise per value and settles it on return, as `propose()` does.
  *
  *   npx tsx bench/latency-floor-bench.ts [--rate 300000] [--work-us 0] [--bytes 1024]
- *       [--seconds 5] [--warmup 2] [--promises] [--runs 1] [--gaps-seconds 3]
+ *       [--seconds 5] [--warmup 2] [--promises] [--runs 1] [--gaps-seconds 3] [--gaps-threads 2]
  *
- * First it measures the machine itself: two threads, one per core as the ring's main thread and
- * worker are, each spinning on the clock in C (runtime/native/gaps.c) for `--gaps-seconds` (0: not
+ * First it measures the machine itself: `--gaps-threads` threads (two by default, one per core as
+ * the ring's main thread and worker are), each spinning on the clock in C (runtime/native/gaps.c) for `--gaps-seconds` (0: not
  * measured), and every gap over 0.5 ms between two readings, that is every time a thread lost its
  * core. A value in flight during such a gap waits for it, whatever the code does. Where the
  * native module is not built, one JavaScript thread spins instead, and its gaps include its own
@@ -39,6 +39,7 @@ const { values: args } = parseArgs({
     promises: { type: 'boolean' },
     runs: { type: 'string' },
     'gaps-seconds': { type: 'string' },
+    'gaps-threads': { type: 'string' },
   },
 });
 const RATE = Number(args.rate ?? 300_000);
@@ -48,6 +49,7 @@ const SECONDS = Number(args.seconds ?? 5);
 const WARMUP_S = Number(args.warmup ?? 2);
 const RUNS = Number(args.runs ?? 1);
 const GAPS_S = Number(args['gaps-seconds'] ?? 3);
+const GAPS_THREADS = Number(args['gaps-threads'] ?? 2);
 for (const [name, v, min] of [
   ['rate', RATE, 1],
   ['work-us', WORK_US, 0],
@@ -56,6 +58,7 @@ for (const [name, v, min] of [
   ['warmup', WARMUP_S, 0],
   ['runs', RUNS, 1],
   ['gaps-seconds', GAPS_S, 0],
+  ['gaps-threads', GAPS_THREADS, 1],
 ] as const) {
   if (!Number.isFinite(v) || v < min) throw new Error(`--${name}: a number of at least ${min}, not ${String(args[name])}`);
 }
@@ -162,8 +165,8 @@ function jsGaps(seconds: number): number[] {
   return gaps;
 }
 
-/** Two threads spinning in C at once, one per core: each one's gaps over 0.5 ms, in ms. */
-function nativeGaps(seconds: number): Promise<number[][]> {
+/** `threads` threads spinning in C at once: each one's gaps over 0.5 ms, in ms. */
+function nativeGaps(seconds: number, threads: number): Promise<number[][]> {
   const path = fileURLToPath(new URL('../runtime/native/build/Release/ringcast_native.node', import.meta.url));
   const code = "const { parentPort, workerData } = require('node:worker_threads'); parentPort.postMessage(require(workerData.path).schedulingGaps(workerData.seconds, 0.5));";
   const spinner = (): Promise<number[]> =>
@@ -172,7 +175,7 @@ function nativeGaps(seconds: number): Promise<number[][]> {
       w.once('message', (gaps: number[]) => resolve(gaps));
       w.once('error', reject);
     });
-  return Promise.all([spinner(), spinner()]);
+  return Promise.all(Array.from({ length: threads }, spinner));
 }
 
 const describeGaps = (gaps: number[], seconds: number): string => {
@@ -185,8 +188,8 @@ if (GAPS_S > 0) {
   if (loadNativeCrc32() instanceof Error) {
     console.log(`machine: one JavaScript thread spinning ${GAPS_S} s (its own minor collections included; the native probe is not built) ${describeGaps(jsGaps(GAPS_S), GAPS_S)}`);
   } else {
-    const [a = [], b = []] = await nativeGaps(GAPS_S);
-    console.log(`machine: two threads spinning in C ${GAPS_S} s, one per core: the first ${describeGaps(a, GAPS_S)}; the second ${describeGaps(b, GAPS_S)}`);
+    const each = (await nativeGaps(GAPS_S, GAPS_THREADS)).map((g, k) => `thread ${k + 1} ${describeGaps(g, GAPS_S)}`);
+    console.log(`machine: ${GAPS_THREADS} thread${GAPS_THREADS === 1 ? '' : 's'} spinning in C ${GAPS_S} s at once: ${each.join('; ')}`);
   }
 }
 console.log(`latency floor: ${RATE.toLocaleString('en-US')} values/s of ${BYTES} B offered by a 1 ms timer, one worker spinning ${WORK_US} µs per value${args.promises === true ? ', a promise per value' : ''}, ${SECONDS} s after ${WARMUP_S} s of warm-up`);
