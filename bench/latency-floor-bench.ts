@@ -22,10 +22,9 @@
  * If this floor misses a latency target, no implementation with that CPU per value meets it on
  * this machine at that moment; if it meets it, the gap is ringcast's.
  */
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { parseArgs } from 'node:util';
-import { loadNativeCrc32 } from '../runtime/native/crc32.ts';
+import { NATIVE_MODULE_PATH, loadNativeCrc32 } from '../runtime/native/crc32.ts';
 import { Histogram } from '../src/metrics/histogram.ts';
 import { createSpscRing } from '../src/sab-ring/index.ts';
 
@@ -167,7 +166,7 @@ function jsGaps(seconds: number): number[] {
 
 /** `threads` threads spinning in C at once: each one's gaps over 0.5 ms, in ms. */
 function nativeGaps(seconds: number, threads: number): Promise<number[][]> {
-  const path = fileURLToPath(new URL('../runtime/native/build/Release/ringcast_native.node', import.meta.url));
+  const path = NATIVE_MODULE_PATH;
   const code = "const { parentPort, workerData } = require('node:worker_threads'); parentPort.postMessage(require(workerData.path).schedulingGaps(workerData.seconds, 0.5));";
   const spinner = (): Promise<number[]> =>
     new Promise((resolve, reject) => {
@@ -196,6 +195,6 @@ console.log(`latency floor: ${RATE.toLocaleString('en-US')} values/s of ${BYTES}
 for (let k = 1; k <= RUNS; k++) {
   const r = await run();
   console.log(
-    `run ${k}: delivered ${Math.round(r.delivered).toLocaleString('en-US')} values/s, latency p50 ${ms(r.latency.quantile(0.5))} / p99 ${ms(r.latency.quantile(0.99))} / p99.9 ${ms(r.latency.quantile(0.999))} / max ${ms(r.latency.max)} ms`,
+    `run ${k}: offered ${Math.round(r.offered).toLocaleString('en-US')}, delivered ${Math.round(r.delivered).toLocaleString('en-US')} values/s, latency p50 ${ms(r.latency.quantile(0.5))} / p99 ${ms(r.latency.quantile(0.99))} / p99.9 ${ms(r.latency.quantile(0.999))} / max ${ms(r.latency.max)} ms`,
   );
 }

@@ -7,6 +7,7 @@
  * comparisons.
  */
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 
 /** The CRC-32 of `bytes[start, end)`, continuing `previous` (the CRC of what came before; 0 at the start). */
@@ -24,10 +25,13 @@ export interface NativeCrc32Module {
   readonly schedulingGaps: (seconds: number, thresholdMs: number) => number[];
 }
 
+/** Where `npm install` puts the native module (for a worker thread that loads it by itself). */
+export const NATIVE_MODULE_PATH = fileURLToPath(new URL('./build/Release/ringcast_native.node', import.meta.url));
+
 /** The native module as `npm install` built it, or why it cannot be loaded (whatever RINGCAST_NATIVE says). */
 export function loadNativeCrc32(): NativeCrc32Module | Error {
   try {
-    return createRequire(import.meta.url)('./build/Release/ringcast_native.node') as NativeCrc32Module;
+    return createRequire(import.meta.url)(NATIVE_MODULE_PATH) as NativeCrc32Module;
   } catch (e) {
     return e instanceof Error ? e : new Error(String(e));
   }

@@ -16,7 +16,7 @@ describe('latency-floor bench (smoke)', () => {
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
     expect(r.stdout).toMatch(/^machine: (2 threads spinning in C|one JavaScript thread spinning) 0\.2 s.* lost its core \d+ times/m);
-    const row = /^run 1: delivered ([\d,]+) values\/s, latency p50 ([\d.]+) \/ p99 ([\d.]+) \/ p99\.9 ([\d.]+) \/ max ([\d.]+) ms$/m.exec(r.stdout);
+    const row = /^run 1: offered [\d,]+, delivered ([\d,]+) values\/s, latency p50 ([\d.]+) \/ p99 ([\d.]+) \/ p99\.9 ([\d.]+) \/ max ([\d.]+) ms$/m.exec(r.stdout);
     expect(row, r.stdout).not.toBeNull();
     // Open loop at 20,000 values/s for 1 s: nearly all come back within the window.
     expect(Number((row?.[1] ?? '0').replace(/,/g, ''))).toBeGreaterThan(10_000);
