@@ -3,7 +3,9 @@
  * actor, shared threads), latency p50/p99/p99.9 at half of the maximum load, beside a raw chain of
  * SAB rings through as many threads as the placement uses, measured in the same run, and beside
  * the latency floor at the same half-load rate (bench/latency-floor-bench.ts: the same load through
- * two threads that do no work), which shows how much of the p99 this machine takes by itself.
+ * two threads that do no protocol work; once echoing at once, once spinning 1e6 / max µs per value,
+ * as long as the busiest thread works per value at full load), which shows how much of the p99
+ * this machine takes by itself.
  *
  *   npx tsx bench/single-ring-bench.ts [--seconds 5] [--quick] [--retained-bytes N]
  *
@@ -179,6 +181,6 @@ const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ??
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-// The machine's own gaps, measured once at the end (a thread spinning alone, nothing else of ours running).
+// The machine's own gaps, measured once at the end (two threads spinning in C, nothing else of ours running).
 const machine = /^machine: .*$/m.exec(latencyFloor(1000, 1024, 0.5, 3).out);
 console.log(machine?.[0] ?? 'machine: the latency floor printed no gaps');
