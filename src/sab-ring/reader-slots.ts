@@ -9,6 +9,7 @@
 import { RingReadersFullError } from './ring-errors.ts';
 import {
   SlotState,
+  W_DATA_SEQ,
   W_SPACE_SEQ,
   W_TAIL,
   slotCursorWord,
@@ -45,12 +46,22 @@ export function unregisterReaderSlot(header: Int32Array, readerSlot: number): bo
   const state = slotStateWord(readerSlot);
   if (Atomics.compareExchange(header, state, SlotState.ACTIVE, SlotState.FREE) !== SlotState.ACTIVE) return false;
   wakeProducer(header);
-  Atomics.notify(header, W_TAIL);
+  wakeReaders(header);
   return true;
 }
 
 export function isReaderSlotRegistered(header: Int32Array, readerSlot: number): boolean {
   return Atomics.load(header, slotStateWord(readerSlot)) === SlotState.ACTIVE;
+}
+
+/**
+ * Consumers sleep on DATA_SEQ: change it, then notify, so a sleep about to start returns. Notifying
+ * TAIL was not enough for a detach, which does not change TAIL: a reader that had found its slot
+ * registered just before the detach then slept on an unchanged TAIL until its timeout.
+ */
+export function wakeReaders(header: Int32Array): void {
+  Atomics.add(header, W_DATA_SEQ, 1);
+  Atomics.notify(header, W_DATA_SEQ);
 }
 
 /** The producer sleeps on SPACE_SEQ: change it, then notify, so a sleep about to start returns. */

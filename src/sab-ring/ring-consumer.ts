@@ -11,6 +11,7 @@ import { RingEndpoint } from './ring-endpoint.ts';
 import { RingEndpointTakenError, RingReaderDetachedError, RingStateError } from './ring-errors.ts';
 import {
   SlotState,
+  W_DATA_SEQ,
   W_DATA_SLEEPERS,
   W_PRODUCER_SLEEPERS,
   W_TAIL,
@@ -39,7 +40,7 @@ export interface ConsumerPlacement {
 
 export class RingConsumer extends RingEndpoint implements WaitTarget {
   readonly readerSlot: number;
-  readonly wakeWord = W_TAIL;
+  readonly wakeWord = W_DATA_SEQ;
   readonly sleepersWord = W_DATA_SLEEPERS;
 
   private readonly cursorWord: number;

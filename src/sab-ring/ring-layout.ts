@@ -8,7 +8,10 @@
  *   line 0            metadata, written once at creation (magic, version, kind, sizes),
  *                     plus the producer-open claim
  *   line 1            TAIL: producer's publish index, written on every commit
- *   line 2            DATA_SLEEPERS: number of consumers asleep waiting for data
+ *   line 2            DATA_SLEEPERS, DATA_SEQ: the consumers asleep waiting for data, and the
+ *                     word they sleep on (the producer bumps it when it publishes to sleepers,
+ *                     a detach when it frees a reader's slot: TAIL alone missed the detach, as
+ *                     a detach leaves TAIL as it is)
  *   line 3            PRODUCER_SLEEPERS, SPACE_SEQ: the producer asleep waiting for space, and
  *                     the word it sleeps on (consumers bump it when they free space)
  *   line 4 + slot     reader slot: CURSOR (consumer's release index), STATE, GENERATION, OPEN
@@ -24,7 +27,7 @@ export const CACHE_LINE_BYTES = 64;
 const WORDS_PER_LINE = CACHE_LINE_BYTES / 4;
 
 export const RING_MAGIC = 0x52_43_52_47; // "RCRG"
-export const RING_LAYOUT_VERSION = 1;
+export const RING_LAYOUT_VERSION = 2;
 
 export const RingKind = { SPSC: 1, BROADCAST: 2 } as const;
 export type RingKind = (typeof RingKind)[keyof typeof RingKind];
@@ -37,6 +40,7 @@ export const W_READERS_MAX = 4;
 export const W_PRODUCER_OPEN = 5;
 export const W_TAIL = 1 * WORDS_PER_LINE;
 export const W_DATA_SLEEPERS = 2 * WORDS_PER_LINE;
+export const W_DATA_SEQ = 2 * WORDS_PER_LINE + 1;
 export const W_PRODUCER_SLEEPERS = 3 * WORDS_PER_LINE;
 export const W_SPACE_SEQ = 3 * WORDS_PER_LINE + 1;
 const SLOT_LINE_FIRST = 4;

@@ -21,6 +21,7 @@ import {
   type RingGeometry,
 } from './ring-layout.ts';
 import type { EndpointConfig } from './ring-options.ts';
+import { wakeReaders } from './reader-slots.ts';
 import { Waiter, type WaitTarget } from './wait-strategy.ts';
 
 /** reserve() result when the frame does not fit now: back-pressure, not an error. */
@@ -155,7 +156,7 @@ export class RingProducer extends RingEndpoint implements WaitTarget {
   private publish(tail: number): void {
     this.tail = tail;
     Atomics.store(this.header, W_TAIL, tail);
-    if (Atomics.load(this.header, W_DATA_SLEEPERS) !== 0) Atomics.notify(this.header, W_TAIL);
+    if (Atomics.load(this.header, W_DATA_SLEEPERS) !== 0) wakeReaders(this.header);
   }
 
   /** Bytes from the tail a frame takes, with the padding to the end of the lap if it must wrap. */

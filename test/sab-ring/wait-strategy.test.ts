@@ -5,6 +5,7 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import {
   RingErrorCode,
+  attachBroadcastRing,
   createBroadcastRing,
   createSpscRing,
   type WaitStrategy,
@@ -92,6 +93,32 @@ describe('detachReader wakes the threads it concerns', () => {
 
 describe('waiting in the thread itself', () => {
   afterEach(() => vi.restoreAllMocks());
+
+  // Found by CI (session 9): the test above once waited out its whole timeout. Readers slept on
+  // TAIL, which a detach leaves as it is, so a detach landing between a reader's last readiness
+  // check and its sleep notified no one who was asleep yet. This replays that interleaving.
+  it('a detach just after the reader found its slot registered, before it sleeps, still wakes it', () => {
+    const ring = createBroadcastRing({ capacityBytes: 256, readersMax: 2 });
+    const slot = ring.registerReader();
+    const consumer = attachBroadcastRing(ring.sab).consumer(slot, { waitStrategy: { kind: 'wait' } });
+    const ready = consumer.ready.bind(consumer);
+    let checks = 0;
+    // The first check is the one before sleeping is announced; the second is the last one before
+    // the sleep, and the detach lands right after it has found the slot registered.
+    consumer.ready = (): boolean => {
+      const found = ready();
+      if (++checks === 2) {
+        expect(found).toBe(false);
+        ring.detachReader(slot);
+      }
+      return found;
+    };
+    const startedMs = performance.now();
+    expect(consumer.waitForData(WAIT_TIMEOUT_MS)).toBe(true);
+    expect(performance.now() - startedMs).toBeLessThan(WAIT_TIMEOUT_MS / 2);
+    expect(checks).toBeGreaterThanOrEqual(3);
+    expect(() => consumer.drain(() => {})).toThrow(expect.objectContaining({ code: RingErrorCode.READER_DETACHED }));
+  });
 
   it('nobody asleep: frames flow without a single Atomics.notify', () => {
     const ring = createSpscRing({ capacityBytes: 1024 });
