@@ -150,6 +150,9 @@ for (const placement of PLACEMENTS) {
     const max = await offer(node, bytes, SECONDS, { window });
     const fresh = await offer(node, bytes, SECONDS, { window }, { fresh: true });
     const copied = await offer(node, bytes, SECONDS, { window }, { copied: true });
+    // 2 s at half load first, as the latency floor and bench/gc-latency-bench.ts warm up at their
+    // rate: the latency is that of a steady half load, not of the way down from full load.
+    await offer(node, bytes, 2, { ratePerSec: max.valuesPerSec / 2 });
     const half = await offer(node, bytes, SECONDS, { ratePerSec: max.valuesPerSec / 2 });
     await node.close();
     const chain = await rawChain(threads, bytes, Math.min(SECONDS, 3));

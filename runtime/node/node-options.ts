@@ -63,6 +63,8 @@ export interface NodeOptions {
   readonly overflowFramesMax?: number;
   /** propose() calls a proposer handle may have outstanding (default 65536). */
   readonly proposeOutstandingMax?: number;
+  /** Bytes of values a proposer handle may have outstanding (default 64 MiB; one value always goes). */
+  readonly proposeOutstandingBytesMax?: number;
   readonly supervisor?: Partial<SupervisorOptions>;
   /**
    * The pool each thread keeps for the bytes of value runs (see the README's design notes):
@@ -97,6 +99,7 @@ export interface ResolvedNodeOptions {
   readonly mailboxBytes: number;
   readonly overflowFramesMax: number;
   readonly proposeOutstandingMax: number;
+  readonly proposeOutstandingBytesMax: number;
   readonly supervisor: SupervisorOptions;
   readonly runPool: RunPoolOptions;
   readonly spareThread: boolean;
@@ -137,7 +140,7 @@ function resolveRing(r: RingOptions, i: number): ResolvedRing {
 
 export function resolveNodeOptions(o: NodeOptions, cores: number): ResolvedNodeOptions {
   if (typeof o !== 'object' || o === null) throw new ConfigError('node', 'options must be an object');
-  known('node', o, ['rings', 'actors', 'placement', 'tickMs', 'mailboxBytes', 'overflowFramesMax', 'proposeOutstandingMax', 'supervisor', 'runPool', 'spareThread']);
+  known('node', o, ['rings', 'actors', 'placement', 'tickMs', 'mailboxBytes', 'overflowFramesMax', 'proposeOutstandingMax', 'proposeOutstandingBytesMax', 'supervisor', 'runPool', 'spareThread']);
   if (!Array.isArray(o.rings) || o.rings.length === 0) throw new ConfigError('rings', 'must list at least one ring');
   const rings = o.rings.map(resolveRing);
   const ids = rings.map((r) => r.id);
@@ -161,6 +164,7 @@ export function resolveNodeOptions(o: NodeOptions, cores: number): ResolvedNodeO
     mailboxBytes: int('mailboxBytes', o.mailboxBytes ?? 4 * 1024 * 1024, 64 * 1024, 1024 * 1024 * 1024),
     overflowFramesMax: int('overflowFramesMax', o.overflowFramesMax ?? 65_536, 1, 1 << 24),
     proposeOutstandingMax: int('proposeOutstandingMax', o.proposeOutstandingMax ?? 65_536, 1, 1 << 24),
+    proposeOutstandingBytesMax: int('proposeOutstandingBytesMax', o.proposeOutstandingBytesMax ?? 64 * 1024 * 1024, 1, 2 ** 40),
     supervisor: resolveSupervisorOptions(o.supervisor ?? {}),
     runPool: resolveRunPool(o.runPool ?? {}),
     spareThread: bool('spareThread', o.spareThread ?? true),

@@ -124,7 +124,7 @@ export class RingcastNode {
     this.progress = new Int32Array(new SharedArrayBuffer(4 * topology.hostCount));
     this.hosts = Array.from({ length: topology.hostCount }, () => null);
     for (const [addr, h] of topology.addresses) this.hostOfActor.set(addr, h);
-    this.api = new ApiEndpoint(new PostOffice(0, topology), options.proposeOutstandingMax);
+    this.api = new ApiEndpoint(new PostOffice(0, topology), options.proposeOutstandingMax, options.proposeOutstandingBytesMax);
     this.supervisor = new Supervisor(options.supervisor);
     for (const r of plan.rings) {
       // The log holds the acceptor's state at its largest, and room besides for cleaning to move

@@ -42,3 +42,21 @@ describe('node options: spareThread', () => {
     expect(fieldOf(() => resolve({ spareThread: 'no' as never }))).toBe('spareThread');
   });
 });
+
+describe('node options: outstanding proposals', () => {
+  it('bounds each proposer handle at 65,536 values and 64 MiB by default', () => {
+    const o = resolve({});
+    expect(o.proposeOutstandingMax).toBe(65_536);
+    expect(o.proposeOutstandingBytesMax).toBe(64 * 1024 * 1024);
+    expect(resolve({ proposeOutstandingBytesMax: 1 << 20 }).proposeOutstandingBytesMax).toBe(1 << 20);
+  });
+
+  it.each([
+    [{ proposeOutstandingMax: 0 }, 'proposeOutstandingMax'],
+    [{ proposeOutstandingBytesMax: 0 }, 'proposeOutstandingBytesMax'],
+    [{ proposeOutstandingBytesMax: 1.5 }, 'proposeOutstandingBytesMax'],
+    [{ proposeOutstandingBytesMax: '64MB' }, 'proposeOutstandingBytesMax'],
+  ])('refuses %j, naming %s', (bad, field) => {
+    expect(fieldOf(() => resolve(bad as never))).toBe(field);
+  });
+});

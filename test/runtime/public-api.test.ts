@@ -33,6 +33,27 @@ describe('the public API (runtime/index.ts)', () => {
     }
   }, 60_000);
 
+  it('refuses proposals past proposeOutstandingMax values or proposeOutstandingBytesMax bytes, and takes them again once some settle', async () => {
+    const node = await ringcast.startNode({ rings: [{ id: 1 }], placement: { mode: 'shared' }, proposeOutstandingMax: 4, proposeOutstandingBytesMax: 20 * 1024 });
+    node.onLog = () => undefined;
+    try {
+      const p = node.proposer(1);
+      const big = new Uint8Array(8 * 1024);
+      // In one turn nothing settles: two of 8 KB fit 20 KiB, a third would not.
+      const first = [p.propose(big), p.propose(big)];
+      await expect(p.propose(big)).rejects.toMatchObject({ code: ringcast.ErrorCode.PROPOSER_FULL, message: expect.stringContaining('proposeOutstandingBytesMax') });
+      // Small values still fit the bytes; the count stops the fifth.
+      const small = [p.propose(new Uint8Array(16)), p.propose(new Uint8Array(16))];
+      await expect(p.propose(new Uint8Array(16))).rejects.toMatchObject({ code: ringcast.ErrorCode.PROPOSER_FULL, message: expect.stringContaining('proposeOutstandingMax') });
+      await Promise.all([...first, ...small]);
+      // Settled, they leave room again; and one value always goes, even one above the bytes bound.
+      await p.propose(big);
+      await p.propose(new Uint8Array(32 * 1024));
+    } finally {
+      await node.close();
+    }
+  }, 60_000);
+
   it('hands borrowed values (views into the mailbox) and copied values to their own subscribers', async () => {
     const node = await ringcast.startNode({ rings: [{ id: 1 }], placement: { mode: 'shared' } });
     node.onLog = () => undefined;
