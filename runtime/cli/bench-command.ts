@@ -9,6 +9,7 @@ export const BENCHMARKS: Readonly<Record<string, { readonly file: string; readon
   'ring-floor': { file: 'ring-floor-bench.ts', what: 'the five-process pattern of datagrams with node:dgram alone: the floor under multi-process' },
   'latency-floor': { file: 'latency-floor-bench.ts', what: "the one-process ring's load through two threads that do no protocol work: the latency floor" },
   'gc-latency': { file: 'gc-latency-bench.ts', what: 'latency at a fixed rate, one ring in one process, with each thread\'s scavenges' },
+  overload: { file: 'overload-bench.ts', what: 'one ring offered an open-loop rate from a cold start: delivered per second, refusals' },
   queue: { file: 'queue-bench.ts', what: 'the SAB ring against postMessage and MessageChannel, per wait strategy' },
   udp: { file: 'udp-bench.ts', what: 'raw loopback UDP and the UDP transport' },
   codec: { file: 'codec-bench.ts', what: 'encode and decode of protocol messages' },

@@ -41,7 +41,12 @@ describe('the public API (runtime/index.ts)', () => {
       const big = new Uint8Array(8 * 1024);
       // In one turn nothing settles: two of 8 KB fit 20 KiB, a third would not.
       const first = [p.propose(big), p.propose(big)];
-      await expect(p.propose(big)).rejects.toMatchObject({ code: ringcast.ErrorCode.PROPOSER_FULL, message: expect.stringContaining('proposeOutstandingBytesMax') });
+      const limit = Error.stackTraceLimit;
+      const refusal: unknown = await p.propose(big).catch((e: unknown) => e);
+      expect(refusal).toMatchObject({ code: ringcast.ErrorCode.PROPOSER_FULL, message: expect.stringContaining('proposeOutstandingBytesMax') });
+      // Flow control, at the program's own rate: no stack is captured (it cost 4–5 µs a refusal).
+      expect((refusal as Error).stack ?? '').not.toMatch(/\n\s+at /);
+      expect(Error.stackTraceLimit).toBe(limit);
       // Small values still fit the bytes; the count stops the fifth.
       const small = [p.propose(new Uint8Array(16)), p.propose(new Uint8Array(16))];
       await expect(p.propose(new Uint8Array(16))).rejects.toMatchObject({ code: ringcast.ErrorCode.PROPOSER_FULL, message: expect.stringContaining('proposeOutstandingMax') });

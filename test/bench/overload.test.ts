@@ -1,0 +1,30 @@
+/**
+ * A short run of bench/overload-bench.ts: the node is offered a rate from its first millisecond,
+ * delivers values and reports each second (the figures themselves are the benchmark's).
+ */
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+
+const BENCH = fileURLToPath(new URL('../../bench/overload-bench.ts', import.meta.url));
+const run = (...extra: string[]) => spawnSync(process.execPath, ['--import', 'tsx', BENCH, ...extra], { encoding: 'utf8' });
+
+describe('overload bench (smoke)', () => {
+  it('delivers under an open-loop rate and prints each second', { timeout: 60_000 }, () => {
+    const r = run('--rate', '20000', '--seconds', '2');
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+    const seconds = /^delivered per second: ([\d, ]+)$/m.exec(r.stdout);
+    expect(seconds, r.stdout).not.toBeNull();
+    const counts = (seconds?.[1] ?? '').trim().split(' ').map((n) => Number(n.replace(/,/g, '')));
+    expect(counts.length).toBe(2);
+    expect(counts.reduce((a, b) => a + b, 0)).toBeGreaterThan(0);
+    expect(r.stdout).toMatch(/^refused: [\d,]+ of [\d,]+ offered$/m);
+  });
+
+  it('refuses a bad option, naming it', () => {
+    const r = run('--outstanding-bytes', '0');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('--outstanding-bytes');
+  });
+});
