@@ -3,19 +3,20 @@
  * ringcast's thread layout and load and none of its work. The main thread offers stamped values
  * open-loop as bench/single-ring-bench.ts does at half load (a 1 ms timer sends what the rate owes
  * since the start), packed as the API endpoint packs proposals (frames of up to 256 KB), through
- * a SAB ring to one worker, which spins `--work-us` on each value (one value's share of the CPU
- * the actors take at full load: 1e6 / the maximum rate) and sends the frame back through a second
- * ring; the main thread reads it with Atomics.waitAsync, as the node's API endpoint does, and
- * records each value's latency. Nothing allocates per value unless `--promises`, which makes one
- * promise per value and settles it on return, as `propose()` does.
+ * a SAB ring to one worker (a link of bench/sab-chain-worker.ts), which spins `--work-us` on each
+ * value (one value's share of the CPU the actors take at full load: 1e6 / the maximum rate) and
+ * sends the frame back through a second ring; the main thread reads it with Atomics.waitAsync,
+ * as the node's API endpoint does, and records each value's latency. Nothing allocates per value
+ * unless `--promises`, which makes one promise per value and settles it on return, as `propose()`
+ * does.
  *
  *   npx tsx bench/latency-floor-bench.ts [--rate 300000] [--work-us 0] [--bytes 1024]
  *       [--seconds 5] [--warmup 2] [--promises] [--runs 1] [--gaps-seconds 3] [--gaps-threads 2]
  *
  * First it measures the machine itself: `--gaps-threads` threads (two by default, one per core as
- * the ring's main thread and worker are), each spinning on the clock in C (runtime/native/gaps.c) for `--gaps-seconds` (0: not
- * measured), and every gap over 0.5 ms between two readings, that is every time a thread lost its
- * core. A value in flight during such a gap waits for it, whatever the code does. Where the
+ * the ring's main thread and worker are), each spinning on the clock in C (runtime/native/gaps.c)
+ * for `--gaps-seconds` (0: not measured), and every gap over 0.5 ms between two readings, that is
+ * every time a thread lost its core. A value in flight during such a gap waits for it, whatever the code does. Where the
  * native module is not built, one JavaScript thread spins instead, and its gaps include its own
  * minor collections.
  *
@@ -75,7 +76,7 @@ async function run(): Promise<Result> {
   const toWorker = createSpscRing({ capacityBytes: 16 << 20 });
   const fromWorker = createSpscRing({ capacityBytes: 16 << 20 });
   const bootstrap = new URL('../runtime/host/worker-bootstrap.mjs', import.meta.url);
-  const entry = new URL('./latency-floor-worker.ts', import.meta.url).href;
+  const entry = new URL('./sab-chain-worker.ts', import.meta.url).href;
   const worker = new Worker(bootstrap, { workerData: { entry, inbound: toWorker.sab, outbound: fromWorker.sab, workUs: WORK_US, valueBytes: BYTES } });
   const producer = toWorker.producer();
   const consumer = fromWorker.consumer({ waitStrategy: { kind: 'wait-async' } });

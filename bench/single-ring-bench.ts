@@ -138,6 +138,7 @@ function latencyFloor(rate: number, bytes: number, seconds: number, gapsSeconds:
 }
 
 const ms = (us: number): string => (us / 1000).toFixed(2);
+let machine: string | null = null;
 const rows: string[][] = [];
 for (const placement of PLACEMENTS) {
   for (const bytes of SIZES) {
@@ -156,7 +157,9 @@ for (const placement of PLACEMENTS) {
     const half = await offer(node, bytes, SECONDS, { ratePerSec: max.valuesPerSec / 2 });
     await node.close();
     const chain = await rawChain(threads, bytes, Math.min(SECONDS, 3));
-    const floor = latencyFloor(half.valuesPerSec, bytes, SECONDS, 0);
+    // The first floor also probes the machine's own gaps (two threads spinning in C), once.
+    const floor = latencyFloor(half.valuesPerSec, bytes, SECONDS, machine === null ? 3 : 0);
+    machine ??= /^machine: .*$/m.exec(floor.out)?.[0] ?? 'machine: the latency floor printed no gaps';
     // The worker's share of a value at full load, where the busiest thread is busy all the time.
     const loaded = latencyFloor(half.valuesPerSec, bytes, SECONDS, 0, 1e6 / max.valuesPerSec);
     rows.push([
@@ -184,6 +187,4 @@ const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ??
 console.log(line(header));
 console.log(`|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`);
 for (const r of rows) console.log(line(r));
-// The machine's own gaps, measured once at the end (two threads spinning in C, nothing else of ours running).
-const machine = /^machine: .*$/m.exec(latencyFloor(1000, 1024, 0.5, 3).out);
-console.log(machine?.[0] ?? 'machine: the latency floor printed no gaps');
+console.log(machine);

@@ -83,6 +83,7 @@ function flowControlError(message: string): RingcastError {
     Error.stackTraceLimit = limit;
   }
 }
+
 /**
  * While frames keep coming, the pump loops on microtasks; past this long it lets the program's
  * event loop run (timers, I/O) before the next round.
@@ -368,8 +369,7 @@ export class ApiEndpoint {
   private settle(request: number, id: ValueId | null, error: unknown): void {
     const p = this.pending.take(request);
     if (p === undefined) return;
-    const { to, resolve, reject } = p;
-    const bytes = p.bytes;
+    const { to, bytes, resolve, reject } = p;
     this.release(p);
     if (to.outstanding > 0) to.outstanding--;
     to.outstandingBytes = Math.max(0, to.outstandingBytes - bytes);
