@@ -13,7 +13,7 @@ const acceptorActor: ActorModule = {
   create(ctx, raw) {
     const args = raw as AcceptorArgs;
     const s = args.storage;
-    const store = s.kind === 'memory' ? new SabVoteStore(s.sab) : new FileVoteStore(s.path, s.mode, s.compactBytes);
+    const store = s.kind === 'memory' ? new SabVoteStore(s.sab) : new FileVoteStore(s.path, s.mode, s.compactBytes, s.segmentBytes);
     const role = new Acceptor(args.node as NodeId, args.spec, args.protocol, store.load());
     // A multicast ring's acceptor tells the node's gateway when it needs the ring's values from the
     // network; starting, it does (the gateway may have been told otherwise by its last incarnation).
@@ -28,7 +28,7 @@ const acceptorActor: ActorModule = {
         if (store instanceof SabVoteStore) store.append(p.accepted, p.decided, () => role);
         else store.append(p.accepted, p.decided, () => role.snapshot());
       },
-      status: () => ({ role: 'acceptor', ...(interest === null ? {} : { wantsValues: interest.wantsValues }), promised: role.promisedBallot, votes: role.retainedInstances, storage: s.kind === 'memory' ? 'memory' : s.mode, storeBytes: store.usedBytes, ...(store instanceof FileVoteStore ? { fsyncErrors: store.fsyncErrors } : {}) }),
+      status: () => ({ role: 'acceptor', ...(interest === null ? {} : { wantsValues: interest.wantsValues }), promised: role.promisedBallot, votes: role.retainedInstances, storage: s.kind === 'memory' ? 'memory' : s.mode, storeBytes: store.usedBytes, ...(store instanceof FileVoteStore ? { fsyncErrors: store.fsyncErrors, logSegments: store.segmentCount, ...store.stats } : {}) }),
     });
     return {
       ...binding,

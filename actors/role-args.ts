@@ -11,7 +11,7 @@ export type AcceptorStorage =
   /** The vote store the supervisor keeps for this acceptor: survives its thread, not its process. */
   | { readonly kind: 'memory'; readonly sab: SharedArrayBuffer }
   /** A log file: survives the process (`async`), or the machine too (`sync`). */
-  | { readonly kind: 'file'; readonly path: string; readonly mode: 'async' | 'sync'; readonly compactBytes: number };
+  | { readonly kind: 'file'; readonly path: string; readonly mode: 'async' | 'sync'; readonly compactBytes: number; readonly segmentBytes: number };
 
 export interface AcceptorArgs extends RoleArgs {
   readonly storage: AcceptorStorage;

@@ -285,9 +285,11 @@ export class RingcastNode {
   private storageOf(address: number, ring: ResolvedRing): AcceptorStorage {
     if (ring.storage === 'memory') return { kind: 'memory', sab: (this.stores.get(address) as SabVoteStore).sab };
     const dir = this.dataDir ?? join('.ringcast', 'data');
-    // On disk the log may grow further past a snapshot before it is rewritten: fewer rewrites.
+    // Segments of a quarter of the retention: the log holds about the retained votes and a segment or
+    // two more. It is rewritten from a snapshot only if old segments stay pinned past compactBytes.
     const compactBytes = acceptorStateBytesMax(ring.protocol) + 3 * ring.protocol.acceptorRetainedBytesMax;
-    return { kind: 'file', path: join(dir, `ring${ring.id}-acceptor${address}.log`), mode: ring.storage, compactBytes };
+    const segmentBytes = Math.max(64 * 1024, Math.floor(ring.protocol.acceptorRetainedBytesMax / 4));
+    return { kind: 'file', path: join(dir, `ring${ring.id}-acceptor${address}.log`), mode: ring.storage, compactBytes, segmentBytes };
   }
 
   /** The proposer's epoch, kept here across its restarts; -1 before its first start. */

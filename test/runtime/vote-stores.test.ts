@@ -8,7 +8,7 @@ import type { AcceptorState } from '../../src/protocol/acceptor.ts';
 import type { Ballot, Instance, ValueId } from '../../src/protocol/ids.ts';
 import type { AcceptedEntry, DecisionEntry } from '../../src/protocol/messages.ts';
 import { packRun } from '../../src/protocol/runs.ts';
-import { FileVoteStore } from '../../runtime/storage/file-vote-store.ts';
+import { FileVoteStore, acceptorLogFiles } from '../../runtime/storage/file-vote-store.ts';
 import { SabVoteStore, type HeldVotes } from '../../runtime/storage/sab-vote-store.ts';
 
 const vote = (i: number, b: number, bytes = 100): AcceptedEntry => ({
@@ -196,10 +196,99 @@ describe('FileVoteStore (async and sync storage)', () => {
     const store = new FileVoteStore(path, mode, 16 * 1024);
     const want = fill(store);
     store.tick();
-    // Compacted: the log holds about the current state, not all 400 votes (about 60 KB).
-    expect(statSync(path).size).toBeLessThan(24 * 1024);
+    // Every instance stays held (0-39, voted again and again), so no segment empties: the log is
+    // rewritten from snapshots, and holds about the current state, not all 400 votes (about 60 KB).
+    expect(store.stats.compactions).toBeGreaterThan(0);
+    expect(acceptorLogFiles(path).reduce((n, f) => n + statSync(f).size, 0)).toBeLessThan(24 * 1024);
     expectState(new FileVoteStore(path, mode, 16 * 1024).load(), want);
     store.close();
+  });
+
+  it.each(['async', 'sync'] as const)('deletes the segments that hold only instances the acceptor trimmed, and rewrites nothing (%s)', (mode) => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
+    const store = new FileVoteStore(path, mode, 1 << 20, 4096);
+    const votes = new Map<number, AcceptedEntry>();
+    const decided = new Map<number, DecisionEntry>();
+    // The acceptor holds its last 20 instances, as one that trims its oldest decided ones.
+    const snapshot = (): AcceptorState => ({ promised: 7 as Ballot, accepted: [...votes.values()], decided: [...decided.values()] });
+    store.savePromise(7 as Ballot);
+    let most = 0;
+    for (let i = 0; i < 600; i++) {
+      const v = vote(i, 7);
+      votes.set(i, v);
+      decided.set(i, decision(i, 7));
+      votes.delete(i - 20);
+      decided.delete(i - 20);
+      store.append([v], [decision(i, 7)], snapshot);
+      most = Math.max(most, store.segmentCount);
+    }
+    expect(store.stats.compactions).toBe(0);
+    expect(store.stats.rotations).toBeGreaterThan(20);
+    expect(store.stats.dropped).toBe(store.stats.rotations + 1 - store.segmentCount);
+    // 20 instances of ~150 bytes span one segment of 4 KiB, or two: never more than three live.
+    expect(most).toBeLessThanOrEqual(3);
+    expect(acceptorLogFiles(path)).toHaveLength(store.segmentCount);
+    store.close();
+    const back = new FileVoteStore(path, mode, 1 << 20, 4096).load();
+    expect(back.promised).toBe(7);
+    const byInstance = new Map(back.accepted.map((e) => [e.instance as number, e]));
+    // Every instance held comes back; older ones only from the segment they share with held ones.
+    for (const [i, v] of votes) expect(byInstance.get(i)).toEqual(v);
+    for (const [i, v] of byInstance) expect(v).toEqual(vote(i, 7));
+    expect(Math.min(...byInstance.keys())).toBeGreaterThan(500);
+  });
+
+  it('knows after a restart which instances each segment names, and keeps the ones it still needs', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
+    const votes = new Map<number, AcceptedEntry>();
+    const snapshot = (): AcceptorState => ({ promised: 7 as Ballot, accepted: [...votes.values()], decided: [] });
+    const hold = (store: FileVoteStore, i: number): void => {
+      votes.set(i, vote(i, 7));
+      votes.delete(i - 60); // held: the last 60, over three segments or so
+      store.append([vote(i, 7)], [], snapshot);
+    };
+    const before = new FileVoteStore(path, 'async', 1 << 20, 4096);
+    for (let i = 0; i < 100; i++) hold(before, i);
+    before.close();
+    const after = new FileVoteStore(path, 'async', 1 << 20, 4096);
+    after.load();
+    let i = 100;
+    while (after.stats.rotations === 0) hold(after, i++);
+    after.close();
+    expect(after.stats.dropped).toBeGreaterThan(0);
+    const back = new Map(new FileVoteStore(path, 'async', 1 << 20, 4096).load().accepted.map((e) => [e.instance as number, e]));
+    for (const [k, v] of votes) expect(back.get(k)).toEqual(v);
+  });
+
+  it('loads older segments a crash left beside a rewrite before it, and the rewrite over them', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringcast-store-'));
+    const path = join(dir, 'acceptor.log');
+    const store = new FileVoteStore(path, 'async', 16 * 1024, 4096);
+    store.savePromise(7 as Ballot);
+    // Votes under ballot 1 for instances 0-9, in the first segment.
+    for (let i = 0; i < 10; i++) store.append([vote(i, 1)], [], () => ({ promised: 7 as Ballot, accepted: [], decided: [] }));
+    const first = readFileSync(path);
+    const want = fill(store); // votes again for 0-39 under ballots up to 10; rewrites from snapshots
+    store.close();
+    expect(store.stats.compactions).toBeGreaterThan(0);
+    // The first segment again, as if the last rewrite's deletions had not happened.
+    writeFileSync(path, first);
+    expect(acceptorLogFiles(path)[0]).toBe(path);
+    expectState(new FileVoteStore(path, 'async', 16 * 1024, 4096).load(), want);
+  });
+
+  it('refuses a segment other than the last that ends in a chunk that does not check', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
+    const store = new FileVoteStore(path, 'async', 1 << 20, 4096);
+    store.savePromise(7 as Ballot);
+    for (let i = 0; i < 60; i++) store.append([vote(i, 7)], [], () => ({ promised: 7 as Ballot, accepted: [vote(0, 7)], decided: [] }));
+    store.close();
+    const files = acceptorLogFiles(path);
+    expect(files.length).toBeGreaterThan(1);
+    const first = readFileSync(files[0] as string);
+    first.writeUInt8(first.readUInt8(first.length - 1) ^ 0xff, first.length - 1);
+    writeFileSync(files[0] as string, first);
+    expect(() => new FileVoteStore(path, 'async', 1 << 20, 4096).load()).toThrow(/acceptor\.log corrupt: the chunk at byte \d+ does not match its checksum/);
   });
 
   it('cuts a chunk torn by a crash mid-write, and appends after it', () => {
