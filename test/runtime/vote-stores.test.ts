@@ -1,5 +1,5 @@
 /** The acceptor's two storages: what is appended comes back after a restart, through compaction. */
-import { appendFileSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { crc32 as zlibCrc32 } from 'node:zlib';
 import { join } from 'node:path';
@@ -344,8 +344,10 @@ describe('FileVoteStore (async and sync storage)', () => {
     store.append([many(3)], [decision(2, 7), decision(3, 7)], state);
     store.close();
     const log = readFileSync(path);
+    // Format 3: "RCLG", 3, three zero bytes, the segment's number (0: its checksums are zlib's own), where the segment before it ends.
+    expect([...log.subarray(0, 16)]).toEqual([0x52, 0x43, 0x4c, 0x47, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]);
     let chunks = 0;
-    for (let o = 8; o < log.length; chunks++) {
+    for (let o = 16; o < log.length; chunks++) {
       const length = log.readUInt32LE(o);
       expect(log.readUInt32LE(o + 4)).toBe(zlibCrc32(log.subarray(o + 8, o + 8 + length)));
       o += 8 + length;
@@ -357,10 +359,84 @@ describe('FileVoteStore (async and sync storage)', () => {
     expect(back.decided?.map((d) => d.instance)).toEqual([1, 2, 3]);
   });
 
+  it('writes over the files of dropped segments, and reads none of what they held before', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringcast-store-'));
+    const path = join(dir, 'acceptor.log');
+    const store = new FileVoteStore(path, 'async', 1 << 20, 4096);
+    const votes = new Map<number, AcceptedEntry>();
+    const snapshot = (): AcceptorState => ({ promised: 7 as Ballot, accepted: [...votes.values()], decided: [] });
+    store.savePromise(7 as Ballot);
+    for (let i = 0; i < 400; i++) {
+      votes.set(i, vote(i, 7));
+      votes.delete(i - 20);
+      store.append([vote(i, 7)], [], snapshot);
+    }
+    store.close();
+    expect(store.stats.reused).toBeGreaterThan(10);
+    // Dropped segments' files are kept for reuse, at most two; the rest were deleted.
+    const names = readdirSync(dir);
+    expect(names.filter((n) => n.includes('.free-')).length).toBeLessThanOrEqual(2);
+    expect(names.length).toBeLessThanOrEqual(store.segmentCount + 2);
+    // The last segment is a file written over, longer than what it holds now until it is read.
+    const back = new FileVoteStore(path, 'async', 1 << 20, 4096).load();
+    const instances = back.accepted.map((e) => e.instance as number);
+    for (const [i, v] of votes) expect(back.accepted.find((e) => e.instance === i)).toEqual(v);
+    // Only the segments' own chunks come back: the held 20 and those sharing their segments.
+    expect(Math.min(...instances)).toBeGreaterThan(340);
+    expect(new Set(instances).size).toBe(instances.length);
+  });
+
+  it('reads a format-2 log (one file, as an earlier ringcast wrote it) and goes on in format-3 segments', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringcast-store-'));
+    const path = join(dir, 'acceptor.log');
+    const first = new FileVoteStore(path, 'async', 1 << 20, 4096);
+    first.savePromise(5 as Ballot);
+    for (let i = 0; i < 10; i++) first.append([vote(i, 5)], [decision(i, 5)], () => ({ promised: 5 as Ballot, accepted: [], decided: [] }));
+    first.close();
+    // Segment 0's chunks are salted with 0: zlib's CRC-32 as format 2 has it; only the header differs.
+    const v3 = readFileSync(path);
+    writeFileSync(path, Buffer.concat([Buffer.from([0x52, 0x43, 0x4c, 0x47, 2, 0, 0, 0]), v3.subarray(16)]));
+    const votes = new Map<number, AcceptedEntry>();
+    const store = new FileVoteStore(path, 'async', 1 << 20, 4096);
+    const loaded = store.load();
+    expect(loaded.promised).toBe(5);
+    expect(loaded.accepted.map((e) => e.instance)).toEqual([0, 1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    for (const e of loaded.accepted) votes.set(e.instance, e);
+    for (let i = 10; i < 200; i++) {
+      votes.set(i, vote(i, 5));
+      votes.delete(i - 20);
+      store.append([vote(i, 5)], [], () => ({ promised: 5 as Ballot, accepted: [...votes.values()], decided: [] }));
+    }
+    store.close();
+    // The format-2 file was dropped with its instances, and deleted rather than kept.
+    expect(readdirSync(dir)).not.toContain('acceptor.log');
+    const back = new FileVoteStore(path, 'async', 1 << 20, 4096).load();
+    for (const [i, v] of votes) expect(back.accepted.find((e) => e.instance === i)).toEqual(v);
+  });
+
+  it('ignores a kept file a crash left half written, and refuses a segment cut before where the next one says it ends', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ringcast-store-'));
+    const path = join(dir, 'acceptor.log');
+    const store = new FileVoteStore(path, 'async', 1 << 20, 4096);
+    store.savePromise(7 as Ballot);
+    for (let i = 0; i < 60; i++) store.append([vote(i, 7)], [], () => ({ promised: 7 as Ballot, accepted: [vote(0, 7)], decided: [] }));
+    store.close();
+    // A kept file with a new segment's header and nothing else: the crash came before its rename.
+    writeFileSync(join(dir, 'acceptor.log.free-9'), Buffer.from([0x52, 0x43, 0x4c, 0x47, 3, 0, 0, 0, 99, 0, 0, 0, 0, 0, 0, 0]));
+    const again = new FileVoteStore(path, 'async', 1 << 20, 4096);
+    expect(again.load().accepted).toHaveLength(60);
+    again.close();
+    const files = acceptorLogFiles(path);
+    expect(files.length).toBeGreaterThan(2);
+    const second = files[1] as string;
+    writeFileSync(second, readFileSync(second).subarray(0, readFileSync(second).length - 3));
+    expect(() => new FileVoteStore(path, 'async', 1 << 20, 4096)).toThrow(/acceptor\.log\.1 corrupt: it ends at byte \d+, before byte \d+/);
+  });
+
   it('refuses a log of another format, saying what to do', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
     // A format-1 log began with a codec frame: magic 0x52, version 2.
     writeFileSync(path, Buffer.from([0x52, 0x02, 0x0b, 0x00, 0x10, 0x00, 0x00, 0x00]));
-    expect(() => new FileVoteStore(path, 'async', 1 << 20).load()).toThrow(/not a format-2 acceptor log .* move it away/);
+    expect(() => new FileVoteStore(path, 'async', 1 << 20).load()).toThrow(/not a format-2 or format-3 acceptor log .* move it away/);
   });
 });
