@@ -140,8 +140,13 @@ export class FileVoteStore {
     for (const k of files.free) this.free.push(freePath(path, k));
     this.freeSeq = (files.free[files.free.length - 1] ?? -1) + 1;
     if (files.segments.length === 0) {
-      this.fd = openSync(path, 'w+');
+      // Written under another name first, as every segment: a crash never leaves a segment without its header.
+      const tmp = `${path}.next`;
+      this.fd = openSync(tmp, 'w+');
       this.writeHeader(this.fd, 0, 0);
+      if (mode === 'sync') fdatasyncSync(this.fd);
+      renameSync(tmp, path);
+      if (mode === 'sync') syncDirectory(path);
       this.segments.push({ n: 0, path, bytes: HEADER_BYTES, maxInstance: -1, version: 3 });
       this.loaded = { promised: 0 as Ballot, accepted: [], decided: [] };
       return;
@@ -182,6 +187,14 @@ export class FileVoteStore {
       return { n, path, buf: new Uint8Array(file.buffer, file.byteOffset, file.length) };
     });
     files.forEach(({ n, path, buf }, k) => {
+      if (buf.length === 0 && k === files.length - 1) {
+        // An empty last file: an earlier ringcast's crash between creating its log and writing the header.
+        const fd = openSync(path, 'r+');
+        this.writeHeader(fd, n, this.segments[k - 1]?.bytes ?? 0);
+        closeSync(fd);
+        this.segments.push({ n, path, bytes: HEADER_BYTES, maxInstance: -1, version: 3 });
+        return;
+      }
       const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
       const version = headerVersion(buf);
       if (version === null) throw new AssertionError(`acceptor log ${path} is not a format-2 or format-3 acceptor log (an older ringcast wrote format 1): move it away to start this acceptor without its votes`);

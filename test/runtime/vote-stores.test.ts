@@ -433,6 +433,16 @@ describe('FileVoteStore (async and sync storage)', () => {
     expect(() => new FileVoteStore(path, 'async', 1 << 20, 4096)).toThrow(/acceptor\.log\.1 corrupt: it ends at byte \d+, before byte \d+/);
   });
 
+  it('starts afresh from an empty file, as a crash between creating a log and writing its header leaves', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
+    writeFileSync(path, Buffer.alloc(0));
+    const store = new FileVoteStore(path, 'sync', 1 << 20);
+    expect(store.load().accepted).toEqual([]);
+    store.append([vote(1, 3)], [], () => ({ promised: 3 as Ballot, accepted: [], decided: [] }));
+    store.close();
+    expect(new FileVoteStore(path, 'sync', 1 << 20).load().accepted).toEqual([vote(1, 3)]);
+  });
+
   it('refuses a log of another format, saying what to do', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'ringcast-store-')), 'acceptor.log');
     // A format-1 log began with a codec frame: magic 0x52, version 2.
