@@ -10,6 +10,7 @@ export const BENCHMARKS: Readonly<Record<string, { readonly file: string; readon
   'latency-floor': { file: 'latency-floor-bench.ts', what: "the one-process ring's load through two threads that do no protocol work: the latency floor" },
   'gc-latency': { file: 'gc-latency-bench.ts', what: 'latency at a fixed rate, one ring in one process, with each thread\'s scavenges' },
   overload: { file: 'overload-bench.ts', what: 'one ring offered an open-loop rate from a cold start: delivered per second, refusals' },
+  idle: { file: 'idle-bench.ts', what: 'five processes with no load: the CPU an idle deployment takes, per process (and thread)' },
   'vote-store': { file: 'vote-store-bench.ts', what: "an acceptor's log alone: MB/s and the time of each append, per storage mode and directory" },
   queue: { file: 'queue-bench.ts', what: 'the SAB ring against postMessage and MessageChannel, per wait strategy' },
   udp: { file: 'udp-bench.ts', what: 'raw loopback UDP and the UDP transport' },

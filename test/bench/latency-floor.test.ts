@@ -3,12 +3,10 @@
  * every value offered, and the latency quantiles are printed (the figures themselves are the
  * benchmark's, not asserted here).
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { benchRunner } from './run-bench.ts';
 
-const BENCH = fileURLToPath(new URL('../../bench/latency-floor-bench.ts', import.meta.url));
-const run = (...extra: string[]) => spawnSync(process.execPath, ['--import', 'tsx', BENCH, ...extra], { encoding: 'utf8' });
+const run = benchRunner('latency-floor-bench.ts');
 
 describe('latency-floor bench (smoke)', () => {
   it('echoes the offered values, with work and a promise per value, and prints their latency', { timeout: 60_000 }, () => {

@@ -2,12 +2,10 @@
  * A short run of bench/overload-bench.ts: the node is offered a rate from its first millisecond,
  * delivers values and reports each second (the figures themselves are the benchmark's).
  */
-import { spawnSync } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { benchRunner } from './run-bench.ts';
 
-const BENCH = fileURLToPath(new URL('../../bench/overload-bench.ts', import.meta.url));
-const run = (...extra: string[]) => spawnSync(process.execPath, ['--import', 'tsx', BENCH, ...extra], { encoding: 'utf8' });
+const run = benchRunner('overload-bench.ts');
 
 describe('overload bench (smoke)', () => {
   it('delivers under an open-loop rate and prints each second', { timeout: 60_000 }, () => {

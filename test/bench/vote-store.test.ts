@@ -2,13 +2,11 @@
  * A short run of bench/vote-store-bench.ts: it appends to an acceptor's log in each mode asked and
  * prints a row for each (the figures themselves are the benchmark's).
  */
-import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { benchRunner } from './run-bench.ts';
 
-const BENCH = fileURLToPath(new URL('../../bench/vote-store-bench.ts', import.meta.url));
-const run = (...extra: string[]) => spawnSync(process.execPath, ['--import', 'tsx', BENCH, ...extra], { encoding: 'utf8' });
+const run = benchRunner('vote-store-bench.ts');
 
 describe('vote-store bench (smoke)', () => {
   it('appends in both modes, begins segments in kept files, and prints a row for each', { timeout: 60_000 }, () => {

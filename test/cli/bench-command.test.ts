@@ -9,7 +9,7 @@ describe('ringcast bench', () => {
   it('lists the benchmarks with --help', () => {
     const r = run('bench', '--help');
     expect(r.status).toBe(0);
-    for (const name of ['single-ring', 'multi-process', 'multi-process-steady', 'ring-floor', 'latency-floor', 'gc-latency', 'overload', 'vote-store', 'queue', 'udp', 'codec']) expect(r.stdout).toContain(name);
+    for (const name of ['single-ring', 'multi-process', 'multi-process-steady', 'ring-floor', 'latency-floor', 'gc-latency', 'overload', 'idle', 'vote-store', 'queue', 'udp', 'codec']) expect(r.stdout).toContain(name);
   });
 
   it('refuses an unknown benchmark, naming it, with exit code 2', () => {

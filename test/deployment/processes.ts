@@ -46,6 +46,8 @@ export interface FiveNodeOptions {
    * learner's record); the OS's temporary directory by default. /dev/shm puts the logs in memory.
    */
   readonly root?: string;
+  /** The deployment's tickMs (the default of the config otherwise). */
+  readonly tickMs?: number;
 }
 
 /** Five processes: three acceptors (two of them with a coordinator), a proposer, a learner. */
@@ -64,6 +66,7 @@ export function fiveNodeConfig(o: FiveNodeOptions, dir: string): unknown {
         proposers: [{ id: 31, node: 'p' }],
       },
     ],
+    ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
     placement: { mode: 'shared', threads: 1, spin: false, ...(o.gateway === undefined ? {} : { gateway: o.gateway }) },
     ...(o.lossRate === undefined ? {} : { transport: { faults: { lossRate: o.lossRate, seed: 11 } } }),
   };

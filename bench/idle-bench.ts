@@ -1,0 +1,41 @@
+/**
+ * What an idle deployment costs: the five processes of bench/multi-process-bench.ts started
+ * through the CLI with no load, and the CPU each process (and, with --threads, each thread) uses
+ * over a window after they settled, from /proc. An idle ring still ticks (tickMs), heartbeats and
+ * watches for failures; this shows how much of a core that takes.
+ *
+ *   npx tsx bench/idle-bench.ts [--settle 8] [--seconds 5] [--tick-ms 10] [--threads]
+ */
+import { parseArgs } from 'node:util';
+import { Deployment, TICKS_PER_SECOND } from '../test/deployment/processes.ts';
+
+const { values: args } = parseArgs({ options: { settle: { type: 'string' }, seconds: { type: 'string' }, 'tick-ms': { type: 'string' }, threads: { type: 'boolean' } } });
+const SETTLE = Number(args.settle ?? 8);
+const SECONDS = Number(args.seconds ?? 5);
+const TICK_MS = args['tick-ms'] === undefined ? undefined : Number(args['tick-ms']);
+for (const [name, v, min] of [['settle', SETTLE, 0], ['seconds', SECONDS, 1], ['tick-ms', TICK_MS ?? 1, 1]] as const) {
+  if (!Number.isInteger(v) || v < min) throw new Error(`--${name}: an integer of at least ${min}, not ${String(args[name])}`);
+}
+
+const d = new Deployment({ mode: 'multicast', basePort: 23000, ...(TICK_MS === undefined ? {} : { tickMs: TICK_MS }) });
+try {
+  for (const n of ['a1', 'a2', 'a3', 'l', 'p']) d.start(n, ['--quiet']);
+  await new Promise((r) => setTimeout(r, SETTLE * 1000));
+  const t0 = d.threadTicks();
+  await new Promise((r) => setTimeout(r, SECONDS * 1000));
+  const t1 = d.threadTicks();
+  const pct = (ticks: number): string => `${((ticks * 100) / TICKS_PER_SECOND / SECONDS).toFixed(1)}%`;
+  const byNode = new Map<string, number>();
+  let total = 0;
+  for (const [key, v] of t1) {
+    const used = v - (t0.get(key) ?? 0);
+    total += used;
+    const node = key.split(':')[0] as string;
+    byNode.set(node, (byNode.get(node) ?? 0) + used);
+    if (args.threads === true && used > 0) console.log(`  ${key.padEnd(28)} ${pct(used)} of a core`);
+  }
+  console.log(`five idle processes, tickMs ${TICK_MS ?? 10}, over ${SECONDS} s after ${SETTLE} s: ${pct(total)} of a core in all`);
+  for (const [node, used] of byNode) console.log(`  ${node}: ${pct(used)} of a core`);
+} finally {
+  await d.stopAll();
+}
