@@ -6,6 +6,8 @@
  * coordinator's process killed, and with 5% of datagrams lost.
  */
 import { execFileSync } from 'node:child_process';
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeStatusReport } from '../../runtime/control/node-status.ts';
@@ -79,6 +81,33 @@ describe('a ring of five processes on loopback, started through the CLI', () => 
     await dep.procs.get('p')?.waitFor(/load: 6000\/6000 acked|load: 6000 acked/, 90_000);
     expect(problems(await dep.waitDelivered(6000, 20_000), 6000)).toEqual([]);
     expect(again.alive).toBe(true);
+  }, 150_000);
+
+  it('survives an acceptor process killed while its log turns over (sync storage, segments of 64 KiB)', async () => {
+    // 256 KiB retained: segments of 64 KiB, begun, dropped and written over again many times
+    // in the 6 MB of 1 KB values this ring logs; the kill lands among them, and the process
+    // started again reads its log back from reused files.
+    const dep = (d = new Deployment({ mode: 'multicast', basePort: 19500, storage: 'sync', protocol: { acceptorRetainedBytesMax: 256 * 1024 } }));
+    for (const n of ['a1', 'a2', 'a3']) dep.start(n, ['--quiet']);
+    dep.start('l', ['--quiet', '--record', dep.record]);
+    dep.start('p', ['--quiet', '--load', '6000', '--value-bytes', '1024']);
+    await dep.waitDelivered(2500, 60_000);
+    // The acceptor that votes beside the leader's: the one of the other two whose log turned over.
+    const leaderNode = (await leaderOf(19500 + 100 + 1, 5_000))?.state === 'leading' ? 'a1' : 'a2';
+    const segments = (n: string): number => readdirSync(join(dep.dir, n)).filter((f) => /\.log\.\d+$/.test(f)).length;
+    const killed = ['a1', 'a2', 'a3'].filter((n) => n !== leaderNode).sort((x, y) => segments(y) - segments(x))[0] as string;
+    dep.procs.get(killed)?.kill('SIGKILL');
+    await dep.procs.get(killed)?.exit(5000);
+    // Segments were dropped and their files kept or deleted: the highest number is past the count.
+    const numbers = readdirSync(join(dep.dir, killed)).flatMap((f) => /\.log\.(\d+)$/.exec(f)?.[1] ?? []).map(Number);
+    expect(Math.max(0, ...numbers), readdirSync(join(dep.dir, killed)).join(' ')).toBeGreaterThan(numbers.length);
+    await new Promise((r) => setTimeout(r, 300));
+    const again = dep.start(killed, ['--quiet']);
+    await dep.procs.get('p')?.waitFor(/load: 6000\/6000 acked|load: 6000 acked/, 90_000);
+    expect(problems(await dep.waitDelivered(6000, 20_000), 6000)).toEqual([]);
+    expect(again.alive).toBe(true);
+    // The restarted acceptor read its log back: it runs, and says nothing of a corrupt log.
+    expect(again.lines.filter((l) => /corrupt|not a format/.test(l))).toEqual([]);
   }, 150_000);
 
   it('elects the standby coordinator when the leader’s process is killed', async () => {

@@ -48,6 +48,9 @@ export interface FiveNodeOptions {
   readonly root?: string;
   /** The deployment's tickMs (the default of the config otherwise). */
   readonly tickMs?: number;
+  /** The ring's acceptor storage (`async` by default) and protocol options. */
+  readonly storage?: 'async' | 'sync';
+  readonly protocol?: Readonly<Record<string, number>>;
 }
 
 /** Five processes: three acceptors (two of them with a coordinator), a proposer, a learner. */
@@ -64,6 +67,8 @@ export function fiveNodeConfig(o: FiveNodeOptions, dir: string): unknown {
         coordinators: [{ id: 11, node: 'a1' }, { id: 12, node: 'a2' }],
         learners: [{ id: 21, node: 'l' }],
         proposers: [{ id: 31, node: 'p' }],
+        ...(o.storage === undefined ? {} : { storage: o.storage }),
+        ...(o.protocol === undefined ? {} : { protocol: o.protocol }),
       },
     ],
     ...(o.tickMs === undefined ? {} : { tickMs: o.tickMs }),
