@@ -1,11 +1,12 @@
 /**
  * An acceptor's storage on disk (`async` and `sync` modes): its promise, votes and learned
  * decisions appended to a log as codec frames, so that an acceptor whose process is killed and
- * started again gets them back. `sync` fsyncs each append before the votes it carries are sent
- * (durable across a machine crash); `async` leaves the bytes to the OS and fsyncs in the
- * background, on libuv's thread pool, at most one fsync at a time (durable across a process crash,
+ * started again gets them back. `sync` syncs each append (`fdatasync`) before the votes it carries
+ * are sent (durable across a machine crash); `async` leaves the bytes to the OS and syncs in the
+ * background, on libuv's thread pool, at most one sync at a time (durable across a process crash,
  * which the OS survives). An fsync on the acceptor's own thread at every tick stalled it for about
- * 40% of the time under load across processes.
+ * 40% of the time under load across processes. `fdatasync` leaves out the file's times; where an
+ * append only writes over blocks a reused segment file already has, it flushes no metadata at all.
  *
  * The log is a sequence of segment files: `path` itself (segment 0, which is also the whole log an
  * earlier ringcast wrote), then `path.1`, `path.2`, … Appends go to the last one; past
