@@ -37,7 +37,7 @@ function actorLine(actor: Fields): string {
     case 'coordinator':
       return head + pairs([['', typeof s['state'] === 'string' ? s['state'] : undefined], ['ballot', ballotOf(s['ballot'])], ['decidedUpTo', numberOf(s['decidedUpTo'])], ['inflight', numberOf(s['inflight'])], ['queued', numberOf(s['queued'])], ['decided', numberOf(s['instancesDecided'])], ...common]);
     case 'acceptor':
-      return head + pairs([['promised', ballotOf(s['promised'])], ['votes', numberOf(s['votes'])], ...common]);
+      return head + pairs([['promised', ballotOf(s['promised'])], ['votes', numberOf(s['votes'])], ['storage', typeof s['storage'] === 'string' ? s['storage'] : undefined], ['log segments', numberOf(s['logSegments'])], ['rewrites', numberOf(s['compactions']) || undefined], ...common]);
     case 'learner':
       return head + pairs([['deliveredUpTo', numberOf(s['deliveredUpTo'])], ['instances', numberOf(s['instancesDelivered'])], ['values', numberOf(s['valuesDelivered'])], ['repairs', numberOf(s['repairsSent'])], ...common]);
     case 'proposer':

@@ -21,7 +21,7 @@ function nodeA3(delivered: { values: number; instances: number }, learnerAnswers
 
 function hostsOfA3(delivered: { values: number; instances: number }, learnerAnswers: boolean): HostStatus[] {
   const hosts: HostStatus[] = [
-    { host: 1, actors: [{ address: 13, name: 'ring1.acceptor2', status: { role: 'acceptor', promised: 65536 + 22, votes: 40, dropped: 0 } }], mailbox: {}, runPool: {} },
+    { host: 1, actors: [{ address: 13, name: 'ring1.acceptor2', status: { role: 'acceptor', promised: 65536 + 22, votes: 40, dropped: 0, storage: 'sync', logSegments: 5, compactions: 0 } }], mailbox: {}, runPool: {} },
     {
       host: 3,
       actors: [{ address: -1, name: 'udp-gateway', status: { framesOut: 9, crc32: 'native', transport: { datagramsSent: 120, datagramsReceived: 130, datagramsDroppedTotal: 2, sequenceGaps: 1, multicast: { listening: false, opens: 0, closes: 1 } } } }],
@@ -84,7 +84,8 @@ describe('formatStatus', () => {
     expect(text).toMatch(/^node a3 \(id 3\) {2}127\.0\.0\.1:7003/);
     expect(text).toContain('ring 1  multicast 239.255.0.1:7200');
     expect(text).toMatch(/coordinator 21 +leading {2}ballot 3\.21 {2}decidedUpTo 1,233 {2}inflight 2 {2}queued 0 {2}decided 1,234/);
-    expect(text).toMatch(/acceptor 13 +promised 1\.22 {2}votes 40\n/);
+    // The log's segments; rewrites only when there were some.
+    expect(text).toMatch(/acceptor 13 +promised 1\.22 {2}votes 40 {2}storage sync {2}log segments 5\n/);
     expect(text).toMatch(/learner 31 +deliveredUpTo 9 {2}instances 10 {2}values 1,000 {2}repairs 0 {2}dropped 3/);
     expect(text).toMatch(/throughput +[\d,]+ values\/s/);
     expect(text).toContain('udp gateway  datagrams sent 120  received 130  dropped 2  gaps 1  multicast not listening  crc32 native');
