@@ -7,7 +7,7 @@
  *   npx tsx bench/idle-bench.ts [--settle 8] [--seconds 5] [--tick-ms 10] [--threads]
  */
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND } from '../test/deployment/processes.ts';
+import { Deployment, TICKS_PER_SECOND, ticksByNode } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({ options: { settle: { type: 'string' }, seconds: { type: 'string' }, 'tick-ms': { type: 'string' }, threads: { type: 'boolean' } } });
 const SETTLE = Number(args.settle ?? 8);
@@ -23,17 +23,10 @@ try {
   await new Promise((r) => setTimeout(r, SETTLE * 1000));
   const t0 = d.threadTicks();
   await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  const t1 = d.threadTicks();
-  const pct = (ticks: number): string => `${((ticks * 100) / TICKS_PER_SECOND / SECONDS).toFixed(1)}%`;
-  const byNode = new Map<string, number>();
-  let total = 0;
-  for (const [key, v] of t1) {
-    const used = v - (t0.get(key) ?? 0);
-    total += used;
-    const node = key.split(':')[0] as string;
-    byNode.set(node, (byNode.get(node) ?? 0) + used);
-    if (args.threads === true && used > 0) console.log(`  ${key.padEnd(28)} ${pct(used)} of a core`);
-  }
+  const ticks = d.threadTicksSince(t0);
+  const pct = (used: number): string => `${((used * 100) / TICKS_PER_SECOND / SECONDS).toFixed(1)}%`;
+  if (args.threads === true) for (const [key, used] of ticks) if (used > 0) console.log(`  ${key.padEnd(28)} ${pct(used)} of a core`);
+  const { byNode, total } = ticksByNode(ticks);
   console.log(`five idle processes, tickMs ${TICK_MS ?? 10}, over ${SECONDS} s after ${SETTLE} s: ${pct(total)} of a core in all`);
   for (const [node, used] of byNode) console.log(`  ${node}: ${pct(used)} of a core`);
 } finally {

@@ -24,7 +24,7 @@ import { execFileSync } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND, crcChoices, useCrc, type CrcChoice } from '../test/deployment/processes.ts';
+import { Deployment, TICKS_PER_SECOND, crcChoices, ticksByNode, useCrc, type CrcChoice } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
   options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, crc: { type: 'string' }, root: { type: 'string' } },
@@ -46,7 +46,7 @@ async function measure(mode: (typeof MODES)[number], bytes: number, basePort: nu
   try {
     const { values, seconds, ticks } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
     // Without /proc there are no ticks: CPU per value is then unknown (NaN, printed as '-').
-    const cpuTicks = ticks.size === 0 ? NaN : [...ticks.values()].reduce((a, b) => a + b, 0);
+    const cpuTicks = ticks.size === 0 ? NaN : ticksByNode(ticks).total;
     return { valuesPerSec: values / seconds, mbPerSec: (values * bytes) / seconds / 1e6, cpuMicrosPerValue: (cpuTicks * 1e6) / TICKS_PER_SECOND / values };
   } finally {
     await d.stopAll();

@@ -12,7 +12,7 @@
  * with node:zlib's CRC-32 instead of ringcast's native one (RINGCAST_NATIVE=0).
  */
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND, crcChoices, useCrc } from '../test/deployment/processes.ts';
+import { Deployment, TICKS_PER_SECOND, crcChoices, ticksByNode, useCrc } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
   options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' }, root: { type: 'string' }, crc: { type: 'string' } },
@@ -37,15 +37,8 @@ try {
   const { values, seconds: secs, ticks } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });
   const microsPerValue = (ticks: number): string => ((ticks * 1e6) / TICKS_PER_SECOND / values).toFixed(1);
   console.log(`${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, crc32 ${crc}, logs under ${d.dir}: ${Math.round(values / secs).toLocaleString('en-US')} values/s acked over ${secs.toFixed(1)} s`);
-  const byNode = new Map<string, number>();
-  let total = 0;
-  for (const [key, used] of ticks) {
-    if (used <= 0) continue;
-    total += used;
-    const node = key.split(':')[0] as string;
-    byNode.set(node, (byNode.get(node) ?? 0) + used);
-    if (args.threads === true) console.log(`  ${key.padEnd(32)} ${((used * 100) / TICKS_PER_SECOND / secs).toFixed(0).padStart(3)}% of a core  ${microsPerValue(used)} µs/value`);
-  }
+  if (args.threads === true) for (const [key, used] of ticks) if (used > 0) console.log(`  ${key.padEnd(32)} ${((used * 100) / TICKS_PER_SECOND / secs).toFixed(0).padStart(3)}% of a core  ${microsPerValue(used)} µs/value`);
+  const { byNode, total } = ticksByNode(ticks);
   for (const [node, used] of byNode) console.log(`  ${node}: ${microsPerValue(used)} µs/value`);
   console.log(`  all processes: ${microsPerValue(total)} µs of CPU per value`);
 } finally {

@@ -12,8 +12,10 @@
  * earlier ringcast wrote), then `path.1`, `path.2`, … Appends go to the last one; past
  * `segmentBytes` a new one is begun, which restates the promise first. A segment whose every
  * instance lies below the lowest instance the acceptor still holds (its snapshot) holds nothing it
- * needs, and is deleted: the acceptor trims its oldest decided instances, so old segments empty
- * themselves, and nothing is rewritten. Until session 10 the log was one file, rewritten from a
+ * needs, and is dropped: the acceptor trims its oldest decided instances, so old segments empty
+ * themselves, and nothing is rewritten. The files of up to FREE_FILES_MAX dropped segments are
+ * kept (`path.free-K`) and written over by the next segments begun, whose pages the OS then
+ * already has; the others are deleted. Until session 10 the log was one file, rewritten from a
  * snapshot whenever it outgrew `compactBytes`: at 8 KB values across five processes that copied
  * the 17 MB retained again for every ~82 MB appended and stopped the acceptor (and the coordinator
  * beside it) for 20–56 ms every 0.65 s. That rewrite remains, as `compact`, for the case where old
@@ -24,9 +26,12 @@
  * snapshot's state plus votes for instances the acceptor had already trimmed, which are true
  * votes it cast and are trimmed again.
  *
- * Format 2, little-endian, in every segment: an 8-byte header ("RCLG", u8 version 2, three zero
- * bytes), then one chunk per append: u32 payload length | u32 CRC-32 of the payload | payload, the
- * records as unchecked codec frames back to back. One checksum per append, computed natively
+ * Format 3, little-endian, in every segment: a 16-byte header ("RCLG", u8 version 3, three zero
+ * bytes, u32 the segment's number, u32 where the segment before it ends), then one chunk per
+ * append: u32 payload length | u32 CRC-32 of the payload, salted with the segment's number (the
+ * CRC continued from it, so a written-over file's earlier chunks do not check) | payload, the
+ * records as unchecked codec frames back to back. Format 2 (an 8-byte header with version 2, the
+ * CRC unsalted, one file) is read as segment 0. One checksum per append, computed natively
  * (zlib's CRC-32, by `runtime/native/crc32.ts`: node:zlib's at 5.5 GB/s here or ringcast's own at
  * about 25), replaced a CRC-32C per record in JavaScript (format 1, 2.2 GB/s), which took a fifth
  * of a coordinator-and-acceptor process's actor thread under load across processes.
@@ -44,9 +49,10 @@ export type FileSyncMode = 'sync' | 'async';
 
 const HEAD = { ring: 0 as RingId, from: 0 as NodeId };
 
-/** "RCLG", the format version, three zero bytes: format 2's header (a log an earlier ringcast wrote). */
+/** "RCLG", the format version, three zero bytes: format 2's whole header (a log an earlier ringcast wrote). */
 const LOG_HEADER_V2 = Uint8Array.of(0x52, 0x43, 0x4c, 0x47, 2, 0, 0, 0);
-/** Format 3's header: "RCLG", 3, three zero bytes, u32 salt (the segment's number), u32 where the segment before it ends. */
+/** The same for format 3, whose header goes on with u32 salt (the segment's number), u32 where the segment before it ends. */
+const LOG_MAGIC_V3 = Uint8Array.of(0x52, 0x43, 0x4c, 0x47, 3, 0, 0, 0);
 const HEADER_BYTES = 16;
 const V2_HEADER_BYTES = LOG_HEADER_V2.length;
 /** Before each chunk's payload: its length and its CRC-32. */
@@ -60,7 +66,7 @@ const FREE_FILES_MAX = 2;
  */
 interface Segment {
   readonly n: number;
-  path: string;
+  readonly path: string;
   bytes: number;
   maxInstance: number;
   readonly version: 2 | 3;
@@ -359,7 +365,7 @@ export class FileVoteStore {
 
   private writeHeader(fd: number, n: number, previousEnds: number): void {
     const head = new Uint8Array(HEADER_BYTES);
-    head.set([0x52, 0x43, 0x4c, 0x47, 3]);
+    head.set(LOG_MAGIC_V3);
     const view = new DataView(head.buffer);
     view.setUint32(8, n % 2 ** 32, true);
     view.setUint32(12, previousEnds, true);
@@ -452,7 +458,7 @@ function syncDirectory(path: string): void {
 /** The format of a segment by its header (2 or 3), or null. */
 function headerVersion(buf: Uint8Array): 2 | 3 | null {
   if (buf.length >= V2_HEADER_BYTES && LOG_HEADER_V2.every((b, k) => buf[k] === b)) return 2;
-  if (buf.length >= HEADER_BYTES && buf[4] === 3 && [0x52, 0x43, 0x4c, 0x47, 3, 0, 0, 0].every((b, k) => buf[k] === b)) return 3;
+  if (buf.length >= HEADER_BYTES && LOG_MAGIC_V3.every((b, k) => buf[k] === b)) return 3;
   return null;
 }
 

@@ -3,7 +3,7 @@
  * figures themselves are the benchmark's).
  */
 import { describe, expect, it } from 'vitest';
-import { benchRunner } from './run-bench.ts';
+import { benchRunner, itRefusesABadOption } from './run-bench.ts';
 
 const run = benchRunner('idle-bench.ts');
 
@@ -16,9 +16,5 @@ describe('idle bench (smoke)', () => {
     for (const node of ['a1', 'a2', 'a3', 'l', 'p']) expect(r.stdout).toMatch(new RegExp(`^  ${node}: [\\d.]+% of a core$`, 'm'));
   });
 
-  it('refuses a bad option, naming it', () => {
-    const r = run('--tick-ms', '0');
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('--tick-ms');
-  });
+  itRefusesABadOption(run, '--tick-ms', '0');
 });

@@ -4,7 +4,7 @@
  * benchmark's, not asserted here).
  */
 import { describe, expect, it } from 'vitest';
-import { benchRunner } from './run-bench.ts';
+import { benchRunner, itRefusesABadOption } from './run-bench.ts';
 
 const run = benchRunner('latency-floor-bench.ts');
 
@@ -23,9 +23,5 @@ describe('latency-floor bench (smoke)', () => {
     expect(p99).toBeLessThanOrEqual(p999 as number);
   });
 
-  it('refuses a bad option, naming it', () => {
-    const r = run('--work-us', '-1');
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('--work-us');
-  });
+  itRefusesABadOption(run, '--work-us', '-1');
 });

@@ -3,7 +3,7 @@
  * delivers values and reports each second (the figures themselves are the benchmark's).
  */
 import { describe, expect, it } from 'vitest';
-import { benchRunner } from './run-bench.ts';
+import { benchRunner, itRefusesABadOption } from './run-bench.ts';
 
 const run = benchRunner('overload-bench.ts');
 
@@ -20,9 +20,5 @@ describe('overload bench (smoke)', () => {
     expect(r.stdout).toMatch(/^refused: [\d,]+ of [\d,]+ offered$/m);
   });
 
-  it('refuses a bad option, naming it', () => {
-    const r = run('--outstanding-bytes', '0');
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('--outstanding-bytes');
-  });
+  itRefusesABadOption(run, '--outstanding-bytes', '0');
 });

@@ -4,7 +4,7 @@
  */
 import { tmpdir } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { benchRunner } from './run-bench.ts';
+import { benchRunner, itRefusesABadOption } from './run-bench.ts';
 
 const run = benchRunner('vote-store-bench.ts');
 
@@ -23,9 +23,5 @@ describe('vote-store bench (smoke)', () => {
     }
   });
 
-  it('refuses a bad option, naming it', () => {
-    const r = run('--modes', 'fast');
-    expect(r.status).not.toBe(0);
-    expect(r.stderr).toContain('--modes');
-  });
+  itRefusesABadOption(run, '--modes', 'fast');
 });

@@ -52,10 +52,10 @@ async function leaderOf(controlPort: number, timeoutMs: number): Promise<{ id: n
   }
 }
 
-function startRing(dep: Deployment, count: number): void {
+function startRing(dep: Deployment, count: number, valueBytes = 64): void {
   for (const n of ['a1', 'a2', 'a3']) dep.start(n, ['--quiet']);
   dep.start('l', ['--quiet', '--record', dep.record]);
-  dep.start('p', ['--quiet', '--load', String(count), '--value-bytes', '64']);
+  dep.start('p', ['--quiet', '--load', String(count), '--value-bytes', String(valueBytes)]);
 }
 
 describe('a ring of five processes on loopback, started through the CLI', () => {
@@ -88,9 +88,7 @@ describe('a ring of five processes on loopback, started through the CLI', () => 
     // in the 6 MB of 1 KB values this ring logs; the kill lands among them, and the process
     // started again reads its log back from reused files.
     const dep = (d = new Deployment({ mode: 'multicast', basePort: 19500, storage: 'sync', protocol: { acceptorRetainedBytesMax: 256 * 1024 } }));
-    for (const n of ['a1', 'a2', 'a3']) dep.start(n, ['--quiet']);
-    dep.start('l', ['--quiet', '--record', dep.record]);
-    dep.start('p', ['--quiet', '--load', '6000', '--value-bytes', '1024']);
+    startRing(dep, 6000, 1024);
     await dep.waitDelivered(2500, 60_000);
     // The acceptor that votes beside the leader's: the one of the other two whose log turned over.
     const leaderNode = (await leaderOf(19500 + 100 + 1, 5_000))?.state === 'leading' ? 'a1' : 'a2';

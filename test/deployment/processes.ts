@@ -137,6 +137,19 @@ export class NodeProcess {
   }
 }
 
+/** Ticks summed by node (the part of threadTicks' keys before the first colon), and in all. */
+export function ticksByNode(ticks: ReadonlyMap<string, number>): { byNode: Map<string, number>; total: number } {
+  const byNode = new Map<string, number>();
+  let total = 0;
+  for (const [key, used] of ticks) {
+    if (used <= 0) continue;
+    total += used;
+    const node = key.split(':')[0] as string;
+    byNode.set(node, (byNode.get(node) ?? 0) + used);
+  }
+  return { byNode, total };
+}
+
 export class Deployment {
   readonly dir: string;
   readonly config: string;
@@ -198,9 +211,14 @@ export class Deployment {
     const t0 = this.threadTicks();
     await new Promise((r) => setTimeout(r, o.seconds * 1000 - 500));
     const s1 = await p.nextProgress(5000);
+    return { values: s1.acked - s0.acked, seconds: (s1.atMs - s0.atMs) / 1000, ticks: this.threadTicksSince(t0) };
+  }
+
+  /** The CPU ticks each thread used since `before` (an earlier threadTicks()). */
+  threadTicksSince(before: ReadonlyMap<string, number>): Map<string, number> {
     const ticks = this.threadTicks();
-    for (const [key, t] of ticks) ticks.set(key, t - (t0.get(key) ?? 0));
-    return { values: s1.acked - s0.acked, seconds: (s1.atMs - s0.atMs) / 1000, ticks };
+    for (const [key, t] of ticks) ticks.set(key, t - (before.get(key) ?? 0));
+    return ticks;
   }
 
   /** CPU ticks so far of every thread of this deployment's processes, by "node:tid:name" (none without /proc). */
