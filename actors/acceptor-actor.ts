@@ -21,6 +21,7 @@ const acceptorActor: ActorModule = {
     const binding = bindRole(ctx, args.spec.ring, role, {
       // Rings without multicast have no interest, and their actors no hook to call per message.
       seen: interest?.seen,
+      keepsLong: true,
       persist(p) {
         if (p.promised !== null) store.savePromise(p.promised);
         if (p.accepted.length === 0 && p.decided.length === 0) return;

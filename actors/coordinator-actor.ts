@@ -12,6 +12,8 @@ const coordinatorActor: ActorModule = {
     const role = new Coordinator(args.node as NodeId, args.spec, args.protocol);
     return bindRole(ctx, args.spec.ring, role, {
       ignored: new Set(['phase2a', 'phase2b']),
+      // Its proposals' runs go on, uncopied, to an acceptor of the same thread, which keeps them.
+      keepsLong: true,
       status: () => ({
         role: 'coordinator',
         state: role.currentStatus,

@@ -21,6 +21,14 @@ export interface RoleHooks<D> {
   ignored?: ReadonlySet<MessageType>;
   /** Each message, before the role steps on it. */
   seen?: ((msg: Message) => void) | undefined;
+  /**
+   * The role keeps what it is given long after the step (an acceptor's votes, until trimmed): its
+   * frames are copied into the run pool even when their bytes are their own. A frame's own bytes
+   * are a datagram's buffer from node:dgram; views kept for seconds keep whole datagrams alive
+   * past the young generation, and their memory, freed only by full collections, was given back to
+   * the kernel and faulted in again for new datagrams (README, Benchmarks: the actor-thread gateway).
+   */
+  keepsLong?: boolean;
 }
 
 const ENCODE_OPTS = { checksum: false } as const;
@@ -28,6 +36,7 @@ const ENCODE_OPTS = { checksum: false } as const;
 export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message, D> & { drops: DropCounters }, hooks: RoleHooks<D> = {}): ActorBehavior {
   let decodeErrors = 0;
   const ignored = hooks.ignored;
+  const copyAlways = hooks.keepsLong === true;
   // One writer for every message: the post office calls it at once, while `encoding` is set.
   let encoding: Message | null = null;
   const write = (bytes: Uint8Array, offset: number): number => encodeInto(encoding as Message, bytes, offset, ENCODE_OPTS);
@@ -49,8 +58,8 @@ export function bindRole<D>(ctx: ActorContext, ring: number, role: Role<Message,
         if (type !== null && ignored.has(type)) return;
       }
       // The decoded message keeps views into its bytes (its runs): a copy from the thread's run
-      // pool, unless they are the frame's own.
-      const r = stable === true ? decode(bytes, offset, length) : decode(ctx.poolCopy(bytes, offset, offset + length), 0, length);
+      // pool, unless they are the frame's own and the role lets go of them soon.
+      const r = stable === true && !copyAlways ? decode(bytes, offset, length) : decode(ctx.poolCopy(bytes, offset, offset + length), 0, length);
       if (!r.ok) {
         decodeErrors++;
         return;
