@@ -15,7 +15,7 @@ import { startNode, type RingcastNode } from '../../runtime/node/node.ts';
 import { Prng } from '../../src/protocol/prng.ts';
 import { packedDatagram } from '../transport/wire.ts';
 
-/** Ports BASE + 1 … BASE + 50; no other test uses 18700–18799 (udp-deployment.test.ts runs beside this file on 18100–18699 and 18800–18999). */
+/** Ports BASE + 1 … BASE + 50; no other test uses 18700–18799 (udp-deployment.test.ts runs beside this file on 18100–18699 and 18800–18899). */
 const BASE = 18700;
 const FUZZ_ID = 9;
 const DATAGRAMS = 100_000;
