@@ -18,7 +18,8 @@
  * (default the OS's temporary directory; /dev/shm as for the five-process benchmark's `--root`).
  * Values/s is what the proposer saw decided over `--seconds` after `--warmup`; CPU per value is the
  * four processes' user + system time over the same window (the fifth process of the ring, the
- * spare acceptor, has nothing to do at steady state and is left out).
+ * spare acceptor, has nothing to do at steady state and is left out), in all and for each process,
+ * to be read against ringcast's processes (bench/multi-process-steady.ts).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import { createSocket, type RemoteInfo, type Socket } from 'node:dgram';
@@ -193,7 +194,14 @@ function ask(child: ChildProcess): Promise<Report> {
   });
 }
 
-async function measure(bytes: number, seconds: number, warmup: number, root: string, base: number): Promise<{ valuesPerSec: number; cpuMicrosPerValue: number }> {
+interface Measured {
+  readonly valuesPerSec: number;
+  readonly cpuMicrosPerValue: number;
+  /** CPU per value of each process, in ROLES order. */
+  readonly byRole: readonly number[];
+}
+
+async function measure(bytes: number, seconds: number, warmup: number, root: string, base: number): Promise<Measured> {
   const dir = mkdtempSync(join(root, 'ringcast-floor-'));
   const me = fileURLToPath(import.meta.url);
   const children = new Map<Role, ChildProcess>();
@@ -215,8 +223,8 @@ async function measure(bytes: number, seconds: number, warmup: number, root: str
     const elapsed = (performance.now() - t0) / 1000;
     const p = ROLES.indexOf('proposer');
     const values = (after[p] as Report).counted - (before[p] as Report).counted;
-    const cpu = after.reduce((sum, r, k) => sum + r.cpuMicros - (before[k] as Report).cpuMicros, 0);
-    return { valuesPerSec: values / elapsed, cpuMicrosPerValue: cpu / values };
+    const byRole = after.map((r, k) => (r.cpuMicros - (before[k] as Report).cpuMicros) / values);
+    return { valuesPerSec: values / elapsed, cpuMicrosPerValue: byRole.reduce((a, b) => a + b, 0), byRole };
   } finally {
     for (const child of children.values()) child.send({ cmd: 'exit' });
     await new Promise((r) => setTimeout(r, 200));
@@ -237,12 +245,14 @@ if (args.role !== undefined) {
   }
   const root = args.root ?? tmpdir();
   console.log(`the five-process pattern with node:dgram alone (no ringcast), logs under ${root}, ${seconds} s after ${warmup} s of load`);
-  console.log('| value B | values/s decided | MB/s | CPU µs/value (4 processes) |');
-  console.log('| --- | --- | --- | --- |');
+  // Each process beside the total: read against ringcast's processes (multi-process-steady.ts), the
+  // coordinator's with a1, the acceptor's with the other voting acceptor, and so on.
+  console.log(`| value B | values/s decided | MB/s | CPU µs/value (4 processes) | by process: ${ROLES.join(' / ')} |`);
+  console.log('| --- | --- | --- | --- | --- |');
   let base = 23_400;
   for (const bytes of sizes) {
     const r = await measure(bytes, seconds, warmup, root, (base += 10));
-    console.log(`| ${bytes} | ${Math.round(r.valuesPerSec).toLocaleString('en-US')} | ${((r.valuesPerSec * bytes) / 1e6).toFixed(1)} | ${r.cpuMicrosPerValue.toFixed(1)} |`);
+    console.log(`| ${bytes} | ${Math.round(r.valuesPerSec).toLocaleString('en-US')} | ${((r.valuesPerSec * bytes) / 1e6).toFixed(1)} | ${r.cpuMicrosPerValue.toFixed(1)} | ${r.byRole.map((c) => c.toFixed(1)).join(' / ')} |`);
   }
   console.log(`load average ${loadavg()[0]?.toFixed(2) ?? '?'} at the end`);
 }
