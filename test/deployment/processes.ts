@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+import { validateDeployment } from '../../runtime/config/validate-deployment.ts';
 import { PROGRESS_LINE, ackedInProgressLine } from '../../runtime/cli/load-and-record.ts';
 import { crc32Implementation } from '../../runtime/native/crc32.ts';
 
@@ -160,7 +161,16 @@ export class Deployment {
     this.dir = mkdtempSync(join(o.root ?? tmpdir(), 'ringcast-deploy-'));
     this.config = join(this.dir, 'deployment.json');
     this.record = join(this.dir, 'delivered.jsonl');
-    writeFileSync(this.config, JSON.stringify(fiveNodeConfig(o, this.dir), null, 2));
+    const config = fiveNodeConfig(o, this.dir);
+    // A config the nodes would refuse fails here, naming the field, rather than as five processes
+    // that exit while the caller waits for their output.
+    try {
+      validateDeployment(config);
+    } catch (e) {
+      rmSync(this.dir, { recursive: true, force: true });
+      throw e;
+    }
+    writeFileSync(this.config, JSON.stringify(config, null, 2));
   }
 
   start(name: string, args: readonly string[] = []): NodeProcess {
