@@ -12,8 +12,9 @@
  * measures values acked and the five processes' CPU over `--seconds`, from one of the load's
  * progress lines to another. (Until session 7 it timed a fixed count of values from a new
  * proposer process, JIT warm-up included.)
- * `--gateway` sets the nodes' placement.gateway (default: the config's default, own-thread);
- * `both` measures every case with each, one after the other. `--root` is where the deployment's
+ * `--gateway` sets the nodes' placement.gateway: `both` (the default) measures every case with
+ * the config's default, own-thread, then with actor-thread (opt-in, and faster since session 11:
+ * README, Deployments); `own-thread` or `actor-thread` measures that one alone. `--root` is where the deployment's
  * directory goes (acceptor logs, the learner's record; default the OS's temporary directory):
  * /dev/shm keeps the logs in memory, where they survive a killed process as on disk, not a
  * machine crash. `--crc` sets which CRC-32 the five processes check datagrams and log chunks with
@@ -29,7 +30,7 @@ import { Deployment, TICKS_PER_SECOND, crcChoices, ticksByNode, useCrc, type Crc
 const { values: args } = parseArgs({
   options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, crc: { type: 'string' }, root: { type: 'string' } },
 });
-const GATEWAYS = args.gateway === undefined ? [undefined] : args.gateway === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
+const GATEWAYS = (args.gateway ?? 'both') === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
 for (const g of GATEWAYS) if (g !== undefined && g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread, actor-thread or both, not ${g}`);
 const CRCS = crcChoices(args.crc, true);
 const WARMUP_S = Number(args.warmup ?? (args.quick === true ? 5 : 15));
