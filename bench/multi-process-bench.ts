@@ -11,7 +11,10 @@
  * processes' JIT compiles hot functions for several seconds: see multi-process-steady.ts), then
  * measures values acked and the five processes' CPU over `--seconds`, from one of the load's
  * progress lines to another. (Until session 7 it timed a fixed count of values from a new
- * proposer process, JIT warm-up included.)
+ * proposer process, JIT warm-up included.) Each case then reads the learner's record: no value
+ * delivered twice, none lost (test/deployment/processes.ts, deliveryCheck), else the case is
+ * marked WRONG and the benchmark exits 1; values delivered out of their proposer's order are
+ * counted (that order is not promised when a Submit is lost: README, Known limits).
  * `--gateway` sets the nodes' placement.gateway: `both` (the default) measures every case with
  * the config's default, own-thread, then with actor-thread (opt-in, and faster since session 11:
  * README, Deployments); `own-thread` or `actor-thread` measures that one alone. `--root` is where the deployment's
@@ -25,7 +28,7 @@ import { execFileSync } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND, crcChoices, ticksByNode, useCrc, type CrcChoice } from '../test/deployment/processes.ts';
+import { Deployment, TICKS_PER_SECOND, crcChoices, ticksByNode, useCrc, type CrcChoice, type DeliveryCheck } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
   options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, crc: { type: 'string' }, root: { type: 'string' } },
@@ -41,14 +44,14 @@ for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
-async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined, crc: CrcChoice): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number }> {
+async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined, crc: CrcChoice): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number; delivery: DeliveryCheck }> {
   useCrc(crc);
   const d = new Deployment({ mode, basePort, ...(gateway === undefined ? {} : { gateway }), ...(args.root === undefined ? {} : { root: args.root }) });
   try {
-    const { values, seconds, ticks } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
+    const { values, seconds, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
     // Without /proc there are no ticks: CPU per value is then unknown (NaN, printed as '-').
     const cpuTicks = ticks.size === 0 ? NaN : ticksByNode(ticks).total;
-    return { valuesPerSec: values / seconds, mbPerSec: (values * bytes) / seconds / 1e6, cpuMicrosPerValue: (cpuTicks * 1e6) / TICKS_PER_SECOND / values };
+    return { valuesPerSec: values / seconds, mbPerSec: (values * bytes) / seconds / 1e6, cpuMicrosPerValue: (cpuTicks * 1e6) / TICKS_PER_SECOND / values, delivery };
   } finally {
     await d.stopAll();
   }
@@ -62,13 +65,15 @@ for (const gateway of GATEWAYS) {
       for (const crc of CRCS) {
         const r = await measure(mode, bytes, (port += 300), gateway as 'own-thread' | 'actor-thread' | undefined, crc);
         const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
-        rows.push([mode, gateway ?? 'own-thread', crc, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu]);
+        rows.push([mode, gateway ?? 'own-thread', crc, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu, r.delivery.problems.length === 0 ? `${r.delivery.delivered.toLocaleString('en-US')}, ${r.delivery.outOfOrder.toLocaleString('en-US')}` : 'WRONG']);
+        for (const problem of r.delivery.problems) console.error(`${mode} ${gateway ?? 'own-thread'} ${bytes} B: ${problem}`);
+        if (r.delivery.problems.length > 0) process.exitCode = 1;
         console.error(`done: ${mode} ${gateway ?? 'default gateway'} crc32 ${crc} ${bytes} B`);
       }
     }
   }
 }
-const header = ['dissemination', 'gateway', 'crc32', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value'];
+const header = ['dissemination', 'gateway', 'crc32', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value', 'learner: delivered, out of proposal order'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(`ring of 5 processes on loopback, each case measured over ${SECONDS} s after ${WARMUP_S} s of load, acceptor logs under ${args.root ?? tmpdir()}, load average ${loadavg()[0]!.toFixed(2)} at the end`);

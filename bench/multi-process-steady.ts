@@ -13,7 +13,7 @@
  * the ring's protocol options (src/protocol/options.ts), e.g. `--protocol instancesInFlightMax=64`.
  */
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND, crcChoices, ticksByNode, useCrc } from '../test/deployment/processes.ts';
+import { Deployment, TICKS_PER_SECOND, crcChoices, describeDelivery, ticksByNode, useCrc } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
   options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' }, root: { type: 'string' }, crc: { type: 'string' }, protocol: { type: 'string' } },
@@ -48,13 +48,15 @@ function protocolOptions(text: string): Record<string, number> {
 }
 
 try {
-  const { values, seconds: secs, ticks } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });
+  const { values, seconds: secs, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });
   const microsPerValue = (ticks: number): string => ((ticks * 1e6) / TICKS_PER_SECOND / values).toFixed(1);
   console.log(`${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, crc32 ${crc}, logs under ${d.dir}: ${Math.round(values / secs).toLocaleString('en-US')} values/s acked over ${secs.toFixed(1)} s`);
   if (args.threads === true) for (const [key, used] of ticks) if (used > 0) console.log(`  ${key.padEnd(32)} ${((used * 100) / TICKS_PER_SECOND / secs).toFixed(0).padStart(3)}% of a core  ${microsPerValue(used)} µs/value`);
   const { byNode, total } = ticksByNode(ticks);
   for (const [node, used] of byNode) console.log(`  ${node}: ${microsPerValue(used)} µs/value`);
   console.log(`  all processes: ${microsPerValue(total)} µs of CPU per value`);
+  console.log(`  the learner: ${describeDelivery(delivery)}`);
+  if (delivery.problems.length > 0) process.exitCode = 1;
 } finally {
   await d.stopAll();
 }

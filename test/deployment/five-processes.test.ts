@@ -11,30 +11,15 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { NodeStatusReport } from '../../runtime/control/node-status.ts';
-import { Deployment } from './processes.ts';
+import { Deployment, problems } from './processes.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ringcast.js', import.meta.url));
-const PROPOSER_NODE_ID = 4;
 
 let d: Deployment | null = null;
 afterEach(async () => {
   await d?.stopAll();
   d = null;
 });
-
-/** Problems in what was delivered: anything but the proposer's values 0..count-1, once each, in order. */
-function problems(delivered: readonly [number, number][], count: number): string[] {
-  const out: string[] = [];
-  const seqs = delivered.filter(([node]) => node === PROPOSER_NODE_ID).map(([, seq]) => seq);
-  if (seqs.length !== delivered.length) out.push(`${delivered.length - seqs.length} values not from the proposer`);
-  if (new Set(seqs).size !== seqs.length) out.push(`${seqs.length - new Set(seqs).size} values delivered twice`);
-  for (let i = 0; i < count; i++) if (seqs[i] !== i) {
-    out.push(`position ${i}: expected value ${i}, got ${seqs[i]}`);
-    break;
-  }
-  if (seqs.length !== count) out.push(`${seqs.length} values delivered, ${count} proposed`);
-  return out;
-}
 
 /** Polls a node's status until one of its coordinators leads; that coordinator, or the last seen. */
 async function leaderOf(controlPort: number, timeoutMs: number): Promise<{ id: number; state: unknown; ballot: number } | undefined> {

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { validateDeployment } from '../../runtime/config/validate-deployment.ts';
-import { PROGRESS_LINE, ackedInProgressLine } from '../../runtime/cli/load-and-record.ts';
+import { PROGRESS_LINE, ackedInProgressLine, defaultLoadWindow } from '../../runtime/cli/load-and-record.ts';
 import { crc32Implementation } from '../../runtime/native/crc32.ts';
 
 const BIN = fileURLToPath(new URL('../../bin/ringcast.js', import.meta.url));
@@ -34,6 +34,73 @@ export function crcChoices(arg: string | undefined, allowBoth: boolean): CrcChoi
 export function useCrc(crc: CrcChoice): void {
   if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
   else delete process.env['RINGCAST_NATIVE'];
+}
+
+/** The node id of the five-process deployment's proposer (node `p`): the learner records its values as [4, sequence]. */
+export const PROPOSER_NODE_ID = 4;
+
+/** Problems in what the learner delivered: anything but the proposer's values 0..count-1, once each, in order. */
+export function problems(delivered: readonly (readonly [number, number])[], count: number): string[] {
+  const out: string[] = [];
+  const seqs = delivered.filter(([node]) => node === PROPOSER_NODE_ID).map(([, seq]) => seq);
+  if (seqs.length !== delivered.length) out.push(`${delivered.length - seqs.length} values not from the proposer`);
+  if (new Set(seqs).size !== seqs.length) out.push(`${seqs.length - new Set(seqs).size} values delivered twice`);
+  for (let i = 0; i < count; i++) {
+    if (seqs[i] !== i) {
+      out.push(`position ${i}: expected value ${i}, got ${seqs[i]}`);
+      break;
+    }
+  }
+  if (seqs.length !== count) out.push(`${seqs.length} values delivered, ${count} proposed`);
+  return out;
+}
+
+/** What a learner's record of a running load shows (see deliveryCheck). */
+export interface DeliveryCheck {
+  /** Values delivered so far. */
+  readonly delivered: number;
+  /** What must never happen: a value delivered twice, or one missing that cannot still be on its way. */
+  readonly problems: string[];
+  /**
+   * Values delivered after a later value of the same proposer: per-proposer order is not promised
+   * when a Submit is lost or the leader changes (README, Known limits); total order and exactly
+   * once are.
+   */
+  readonly outOfOrder: number;
+}
+
+/**
+ * Checks the learner's record of a load that is still running, whose proposer keeps at most
+ * `window` values unacknowledged: no value delivered twice, and none missing below the highest
+ * delivered less twice the window (a missing value above that may still be on its way).
+ */
+export function deliveryCheck(delivered: readonly (readonly [number, number])[], window: number): DeliveryCheck {
+  const out: string[] = [];
+  const seqs = delivered.filter(([node]) => node === PROPOSER_NODE_ID).map(([, seq]) => seq);
+  if (seqs.length !== delivered.length) out.push(`${delivered.length - seqs.length} values not from the proposer`);
+  const seen = new Set(seqs);
+  if (seen.size !== seqs.length) out.push(`${seqs.length - seen.size} values delivered twice`);
+  let highest = -1;
+  let outOfOrder = 0;
+  for (const s of seqs) {
+    if (s < highest) outOfOrder++;
+    else highest = s;
+  }
+  let missing = 0;
+  let first = -1;
+  for (let v = 0; v < highest - 2 * window; v++) {
+    if (seen.has(v)) continue;
+    if (first < 0) first = v;
+    missing++;
+  }
+  if (missing > 0) out.push(`${missing} values missing below ${highest - 2 * window} (the first: ${first})`);
+  return { delivered: seqs.length, problems: out, outOfOrder };
+}
+
+/** A DeliveryCheck in a line. */
+export function describeDelivery(c: DeliveryCheck): string {
+  const order = c.outOfOrder === 0 ? 'all in the order proposed' : `${c.outOfOrder.toLocaleString('en-US')} out of the order proposed (not promised when a Submit is lost)`;
+  return c.problems.length === 0 ? `${c.delivered.toLocaleString('en-US')} values delivered, none twice, none lost, ${order}` : `WRONG: ${c.problems.join('; ')}`;
 }
 
 export interface FiveNodeOptions {
@@ -211,7 +278,11 @@ export class Deployment {
    * another: the values acked, the seconds between the two lines, and the CPU ticks each thread
    * of the deployment used meanwhile (threadTicks' keys).
    */
-  async steadyLoad(o: { bytes: number; warmupSeconds: number; seconds: number; window?: string }): Promise<{ values: number; seconds: number; ticks: Map<string, number> }> {
+  /**
+   * Loads the ring from the proposer for `warmupSeconds`, then measures values acked and CPU over
+   * `seconds`; and checks what the learner recorded so far (deliveryCheck).
+   */
+  async steadyLoad(o: { bytes: number; warmupSeconds: number; seconds: number; window?: string }): Promise<{ values: number; seconds: number; ticks: Map<string, number>; delivery: DeliveryCheck }> {
     for (const n of ['a1', 'a2', 'a3']) this.start(n, ['--quiet']);
     this.start('l', ['--quiet', '--record', this.record]);
     const p = this.start('p', ['--load', '1000000000', '--value-bytes', String(o.bytes), ...(o.window === undefined ? [] : ['--window', o.window])]);
@@ -221,7 +292,9 @@ export class Deployment {
     const t0 = this.threadTicks();
     await new Promise((r) => setTimeout(r, o.seconds * 1000 - 500));
     const s1 = await p.nextProgress(5000);
-    return { values: s1.acked - s0.acked, seconds: (s1.atMs - s0.atMs) / 1000, ticks: this.threadTicksSince(t0) };
+    const ticks = this.threadTicksSince(t0);
+    const delivery = deliveryCheck(this.delivered(), o.window === undefined ? defaultLoadWindow(o.bytes) : Number(o.window));
+    return { values: s1.acked - s0.acked, seconds: (s1.atMs - s0.atMs) / 1000, ticks, delivery };
   }
 
   /** The CPU ticks each thread used since `before` (an earlier threadTicks()). */
