@@ -39,12 +39,22 @@ export function useCrc(crc: CrcChoice): void {
 /** The node id of the five-process deployment's proposer (node `p`): the learner records its values as [4, sequence]. */
 export const PROPOSER_NODE_ID = 4;
 
+/**
+ * The proposer's sequence numbers in what the learner delivered, in delivery order; values from
+ * anyone else and values delivered twice are reported in `out`.
+ */
+function proposerSeqs(delivered: readonly (readonly [number, number])[], out: string[]): { seqs: number[]; seen: Set<number> } {
+  const seqs = delivered.filter(([node]) => node === PROPOSER_NODE_ID).map(([, seq]) => seq);
+  if (seqs.length !== delivered.length) out.push(`${delivered.length - seqs.length} values not from the proposer`);
+  const seen = new Set(seqs);
+  if (seen.size !== seqs.length) out.push(`${seqs.length - seen.size} values delivered twice`);
+  return { seqs, seen };
+}
+
 /** Problems in what the learner delivered: anything but the proposer's values 0..count-1, once each, in order. */
 export function problems(delivered: readonly (readonly [number, number])[], count: number): string[] {
   const out: string[] = [];
-  const seqs = delivered.filter(([node]) => node === PROPOSER_NODE_ID).map(([, seq]) => seq);
-  if (seqs.length !== delivered.length) out.push(`${delivered.length - seqs.length} values not from the proposer`);
-  if (new Set(seqs).size !== seqs.length) out.push(`${seqs.length - new Set(seqs).size} values delivered twice`);
+  const { seqs } = proposerSeqs(delivered, out);
   for (let i = 0; i < count; i++) {
     if (seqs[i] !== i) {
       out.push(`position ${i}: expected value ${i}, got ${seqs[i]}`);
@@ -76,10 +86,7 @@ export interface DeliveryCheck {
  */
 export function deliveryCheck(delivered: readonly (readonly [number, number])[], window: number): DeliveryCheck {
   const out: string[] = [];
-  const seqs = delivered.filter(([node]) => node === PROPOSER_NODE_ID).map(([, seq]) => seq);
-  if (seqs.length !== delivered.length) out.push(`${delivered.length - seqs.length} values not from the proposer`);
-  const seen = new Set(seqs);
-  if (seen.size !== seqs.length) out.push(`${seqs.length - seen.size} values delivered twice`);
+  const { seqs, seen } = proposerSeqs(delivered, out);
   let highest = -1;
   let outOfOrder = 0;
   for (const s of seqs) {
@@ -276,11 +283,8 @@ export class Deployment {
    * `warmupSeconds` (on 2 busy cores the processes' JIT compiles hot functions for several
    * seconds), then measures over about `seconds`, from one of the load's progress lines to
    * another: the values acked, the seconds between the two lines, and the CPU ticks each thread
-   * of the deployment used meanwhile (threadTicks' keys).
-   */
-  /**
-   * Loads the ring from the proposer for `warmupSeconds`, then measures values acked and CPU over
-   * `seconds`; and checks what the learner recorded so far (deliveryCheck).
+   * of the deployment used meanwhile (threadTicks' keys); and what the learner recorded by then,
+   * checked (deliveryCheck).
    */
   async steadyLoad(o: { bytes: number; warmupSeconds: number; seconds: number; window?: string }): Promise<{ values: number; seconds: number; ticks: Map<string, number>; delivery: DeliveryCheck }> {
     for (const n of ['a1', 'a2', 'a3']) this.start(n, ['--quiet']);
