@@ -12,9 +12,15 @@ describe('idle bench (smoke)', () => {
     const r = run('--settle', '1', '--seconds', '1');
     expect(r.stderr).toBe('');
     expect(r.status).toBe(0);
-    expect(r.stdout).toMatch(/^five idle processes, tickMs 10, over 1 s after 1 s: [\d.]+% of a core in all$/m);
+    expect(r.stdout).toMatch(/^five idle processes, tickMs 10, gateway own-thread \(default\), over 1 s after 1 s: [\d.]+% of a core in all$/m);
     for (const node of ['a1', 'a2', 'a3', 'l', 'p']) expect(r.stdout).toMatch(new RegExp(`^  ${node}: [\\d.]+% of a core$`, 'm'));
   });
 
   itRefusesABadOption(run, '--tick-ms', '0');
+
+  it('refuses an unknown gateway placement, naming the option', () => {
+    const r = run('--gateway', 'main-thread');
+    expect(r.status).not.toBe(0);
+    expect(r.stderr).toContain('--gateway');
+  });
 });
