@@ -67,7 +67,11 @@ function gatewayLine(gateway: Fields): string | null {
   const listening = fieldsOf(t['multicast'])['listening'];
   // Which CRC-32 checks its datagrams: ringcast's native one, or node:zlib's where that is not built.
   const crc = gateway['crc32'];
-  return `udp gateway  ${counts}${typeof listening === 'boolean' ? `  multicast ${listening ? 'listening' : 'not listening'}` : ''}${typeof crc === 'string' ? `  crc32 ${crc}` : ''}`;
+  // What the kernel granted the unicast socket's receive buffer (capped by net.core.rmem_max):
+  // datagrams that overflow it are lost, and show as gaps.
+  const recv = numberOf(fieldsOf(t['socketBuffers'])['unicastRecvBytes']);
+  const buffer = recv === undefined ? '' : `  recv buffer ${(recv / (1024 * 1024)).toFixed(1)} MiB`;
+  return `udp gateway  ${counts}${typeof listening === 'boolean' ? `  multicast ${listening ? 'listening' : 'not listening'}` : ''}${buffer}${typeof crc === 'string' ? `  crc32 ${crc}` : ''}`;
 }
 
 function supervisorLines(sup: Fields): string[] {

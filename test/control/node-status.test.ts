@@ -24,7 +24,7 @@ function hostsOfA3(delivered: { values: number; instances: number }, learnerAnsw
     { host: 1, actors: [{ address: 13, name: 'ring1.acceptor2', status: { role: 'acceptor', promised: 65536 + 22, votes: 40, dropped: 0, storage: 'sync', logSegments: 5, compactions: 0 } }], mailbox: {}, runPool: {} },
     {
       host: 3,
-      actors: [{ address: -1, name: 'udp-gateway', status: { framesOut: 9, crc32: 'native', transport: { datagramsSent: 120, datagramsReceived: 130, datagramsDroppedTotal: 2, sequenceGaps: 1, multicast: { listening: false, opens: 0, closes: 1 } } } }],
+      actors: [{ address: -1, name: 'udp-gateway', status: { framesOut: 9, crc32: 'native', transport: { datagramsSent: 120, datagramsReceived: 130, datagramsDroppedTotal: 2, sequenceGaps: 1, multicast: { listening: false, opens: 0, closes: 1 }, socketBuffers: { unicastRecvBytes: 8 * 1024 * 1024, unicastSendBytes: 8 * 1024 * 1024, multicastRecvBytes: 0 } } } }],
       mailbox: {},
       runPool: {},
     },
@@ -88,7 +88,7 @@ describe('formatStatus', () => {
     expect(text).toMatch(/acceptor 13 +promised 1\.22 {2}votes 40 {2}storage sync {2}log segments 5\n/);
     expect(text).toMatch(/learner 31 +deliveredUpTo 9 {2}instances 10 {2}values 1,000 {2}repairs 0 {2}dropped 3/);
     expect(text).toMatch(/throughput +[\d,]+ values\/s/);
-    expect(text).toContain('udp gateway  datagrams sent 120  received 130  dropped 2  gaps 1  multicast not listening  crc32 native');
+    expect(text).toContain('udp gateway  datagrams sent 120  received 130  dropped 2  gaps 1  multicast not listening  recv buffer 8.0 MiB  crc32 native');
     expect(text).toContain('supervisor  crashes 1  restarts 1  gave up 0');
     expect(text).toMatch(/ring1\.learner0 +running +restarts 1 {2}last error: boom/);
     expect(text).toMatch(/thread 1 {2}wait=block {2}cpus_allowed=0-1 {2}ring1\.acceptor2/);
