@@ -11,6 +11,7 @@ import type { Instance, RingId, ValueId } from '../../src/protocol/ids.ts';
 import type { ClientValue } from '../../src/protocol/messages.ts';
 import type { DeliveredInstance, DeliveredRuns } from '../../src/protocol/ready.ts';
 import { forEachValue, packedValid } from '../../src/protocol/runs.ts';
+import { copyRange } from '../../src/bulk-copy.ts';
 
 const HEAD = 2 + 8 + 4 + 4;
 const RUN_HEAD = 8 + 4 + 4 + 4;
@@ -36,7 +37,7 @@ export function encodeDelivered(d: DeliveredRuns, bytes: Uint8Array, offset: num
     view.setUint32(o + 8, r.count, true);
     view.setUint32(o + 12, r.packed.length, true);
     view.setUint32(o + 16, pad, true);
-    bytes.set(r.packed, o + RUN_HEAD + pad);
+    copyRange(bytes, o + RUN_HEAD + pad, r.packed, 0, r.packed.length);
     o += RUN_HEAD + pad + r.packed.length;
   }
   return o - offset;

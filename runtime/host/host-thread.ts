@@ -13,6 +13,8 @@ import { FrameKind, GATEWAY_ADDRESS, GROUP_ADDRESS } from './envelope.ts';
 import { PostOffice } from './post-office.ts';
 import { serializeError, type ActorSpec, type FromHost, type HostInit, type SpareInit, type ToHost } from './host-protocol.ts';
 import { UdpGateway } from './udp-gateway.ts';
+// The hot paths' copies into and out of shared memory by memcpy where the native module is built.
+import '../native/bulk-copy.ts';
 import { forEachMessageRun, isProtocolMessage } from '../../src/protocol/messages.ts';
 import { RunPool } from '../../src/protocol/run-pool.ts';
 import type { ValueRun } from '../../src/protocol/runs.ts';

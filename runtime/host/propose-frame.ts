@@ -7,6 +7,7 @@
  * shared memory runs word by word (see PostOffice.compose). One frame per flush instead of one
  * per value: the per-frame work dominated the proposer's time.
  */
+import { copyRange } from '../../src/bulk-copy.ts';
 export const PROPOSE_FRAME_BYTES_TARGET = 256 * 1024;
 const HEAD = 8;
 
@@ -28,7 +29,7 @@ export function encodeProposeFrame(ids: readonly number[], from: number, to: num
   view.setUint32(o, count, true);
   view.setUint32(o + 4, pad, true);
   p += pad;
-  b.set(packed.subarray(packedFrom, packedTo), p);
+  copyRange(b, p, packed, packedFrom, packedTo);
   return p + (packedTo - packedFrom) - o;
 }
 

@@ -20,6 +20,7 @@ import { ENVELOPE_BYTES, FrameKind, GROUP_ADDRESS, envelopeDst, envelopeKind, en
 import type { FrameSink, PostOffice } from './post-office.ts';
 import { peekMessageType } from '../../src/codec/index.ts';
 import { crc32Implementation } from '../native/crc32.ts';
+import { copyRange } from '../../src/bulk-copy.ts';
 
 /** A protocol frame that carries a ring's values to its group: Phase 2A. */
 const isValuesFrame = (payload: Uint8Array): boolean => peekMessageType(payload, 0, payload.length) === 'phase2a';
@@ -50,7 +51,7 @@ export class UdpGateway {
   /** The payload being handed to the post office, for `writeInbound` (one closure for all frames). */
   private inbound: Uint8Array = this.envelope;
   private readonly writeInbound = (b: Uint8Array, o: number): number => {
-    b.set(this.inbound, o);
+    copyRange(b, o, this.inbound, 0, this.inbound.length);
     return this.inbound.length;
   };
   private flushQueued = false;

@@ -1,9 +1,10 @@
 /**
- * `npm install` runs this: it builds the native CRC-32 (crc32.c, binding.gyp; with gaps.c, the
- * latency benchmarks' probe of the machine, in the same module) with the node-gyp
+ * `npm install` runs this: it builds the native CRC-32 (crc32.c, binding.gyp; with copy.c, the
+ * hot paths' memcpy into and out of shared memory, and gaps.c, the latency benchmarks' probe of
+ * the machine, in the same module) with the node-gyp
  * that npm bundles, against the headers of the Node.js that runs it. It never fails the install:
- * without a compiler or headers ringcast uses node:zlib's crc32, and says so here and in
- * `ringcast status`.
+ * without a compiler or headers ringcast uses node:zlib's crc32 and V8's copies, and says so here
+ * and in `ringcast status`.
  */
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';

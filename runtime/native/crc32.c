@@ -125,6 +125,7 @@ static napi_value js_crc32(napi_env env, napi_callback_info info) {
 }
 
 napi_value ringcast_scheduling_gaps(napi_env env, napi_callback_info info); /* gaps.c */
+napi_value ringcast_copy_bytes(napi_env env, napi_callback_info info);      /* copy.c */
 
 NAPI_MODULE_INIT() {
   pthread_once(&once, init_once);
@@ -135,5 +136,7 @@ NAPI_MODULE_INIT() {
   napi_set_named_property(env, exports, "accelerated", accelerated);
   napi_create_function(env, "schedulingGaps", NAPI_AUTO_LENGTH, ringcast_scheduling_gaps, NULL, &fn);
   napi_set_named_property(env, exports, "schedulingGaps", fn);
+  napi_create_function(env, "copyBytes", NAPI_AUTO_LENGTH, ringcast_copy_bytes, NULL, &fn);
+  napi_set_named_property(env, exports, "copyBytes", fn);
   return exports;
 }

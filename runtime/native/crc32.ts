@@ -23,6 +23,12 @@ export interface NativeCrc32Module {
    * times the machine took the thread's core away.
    */
   readonly schedulingGaps: (seconds: number, thresholdMs: number) => number[];
+  /**
+   * memmove of `source[from, from + length)` to `target[at, …)`, either array on a
+   * SharedArrayBuffer (runtime/native/copy.c; installed for the hot paths by bulk-copy.ts).
+   * Throws a TypeError for a range that passes the end of either array.
+   */
+  readonly copyBytes: (target: Uint8Array, at: number, source: Uint8Array, from: number, length: number) => void;
 }
 
 /** Where `npm install` puts the native module (for a worker thread that loads it by itself). */

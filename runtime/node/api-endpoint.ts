@@ -15,6 +15,8 @@ import { PROPOSE_FRAME_BYTES_TARGET, encodeProposeFrame, proposeFrameSizeMax } f
 import { RUN_ITEM_HEAD_BYTES } from '../../src/protocol/runs.ts';
 import { API_ADDRESS } from './node-plan.ts';
 import { PendingTable } from './pending-table.ts';
+// The hot paths' copies into and out of shared memory by memcpy where the native module is built.
+import '../native/bulk-copy.ts';
 
 /**
  * One outstanding proposal. Reused: a settled one goes back to `freeEntries`. An object literal

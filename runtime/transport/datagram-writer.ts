@@ -7,6 +7,7 @@
  * fragments first seals the stream's open pack, so that frames queued before it leave before it.
  */
 import { assert } from '../../src/assert.ts';
+import { copyRange as copyBulk } from '../../src/bulk-copy.ts';
 import {
   DatagramFlag,
   FRAGMENT_HEADER_BYTES,
@@ -101,7 +102,7 @@ export class DatagramWriter {
     pack[at + 1] = frameBytes >>> 8;
     const frameAt = at + FRAME_PREFIX_BYTES;
     if (head.length > 0) pack.set(head, frameAt);
-    pack.set(frame, frameAt + head.length);
+    copyBulk(pack, frameAt + head.length, frame, 0, frame.length);
     const end = frameAt + frameBytes;
     this.openBytes += end - stream.packEnd;
     stream.packEnd = end;

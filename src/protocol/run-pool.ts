@@ -16,6 +16,7 @@
  * proposed). When no slab is free and `slabsMax` are in use, runs are allocated one by one as
  * before: the pool never refuses.
  */
+import { copyRange } from '../bulk-copy.ts';
 
 /** Calls `mark` with every pooled byte array that is still held (anything else is ignored). */
 export type RunTrace = (mark: (bytes: Uint8Array) => void) => void;
@@ -99,7 +100,7 @@ export class RunPool {
   /** A copy of `bytes[from, to)` from the pool, at the same address modulo 8. */
   copyOf(bytes: Uint8Array, from: number, to: number): Uint8Array {
     const b = this.alloc(to - from, (bytes.byteOffset + from) & 7);
-    b.set(bytes.subarray(from, to));
+    copyRange(b, 0, bytes, from, to);
     return b;
   }
 

@@ -23,6 +23,7 @@ import {
 import type { EndpointConfig } from './ring-options.ts';
 import { wakeReaders } from './reader-slots.ts';
 import { Waiter, type WaitTarget } from './wait-strategy.ts';
+import { copyRange } from '../bulk-copy.ts';
 
 /** reserve() result when the frame does not fit now: back-pressure, not an error. */
 export const RESERVE_FULL = -1;
@@ -111,7 +112,7 @@ export class RingProducer extends RingEndpoint implements WaitTarget {
   tryWrite(payload: Uint8Array): boolean {
     const offset = this.reserve(payload.length);
     if (offset === RESERVE_FULL) return false;
-    this.bytes.set(payload, offset);
+    copyRange(this.bytes, offset, payload, 0, payload.length);
     this.commit();
     return true;
   }
