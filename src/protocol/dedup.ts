@@ -2,9 +2,10 @@
  * Which client value ids a learner has delivered. A value id is (proposer, sequence), and the
  * sequence number is an 8-bit epoch over a 24-bit counter: a proposer takes a new epoch when it
  * restarts (and when its counter wraps). Each (proposer, epoch) has its own window: the highest
- * counter seen and a bitmap of the `window` counters below it. Within an epoch a proposer never has
- * more than `proposerValuesInFlightMax <= window` values outstanding, so a counter below the window
- * can only be a late copy of one already delivered. Values of an old epoch may still be decided
+ * counter seen and a bitmap of the `window` counters below it. A proposer keeps every value it has
+ * outstanding within `proposerValuesInFlightMax <= window` sequence numbers of its newest (the
+ * span, not only the count: Proposer.withinSpan), so a counter below the window can only be a late
+ * copy of one already delivered. Values of an old epoch may still be decided
  * after values of the new one: they are judged against their own epoch's window.
  *
  * The learner asks about runs (runs.ts) by their first id: a run is never split, so its first id

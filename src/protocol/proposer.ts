@@ -7,7 +7,7 @@
 import { unreachable } from '../assert.ts';
 import { ErrorCode, RingcastError } from '../errors.ts';
 import { IntMap } from './int-map.ts';
-import { EPOCH_SEQS, SEQ_MAX, valueId, type NodeId, type ValueId } from './ids.ts';
+import { EPOCH_SEQS, SEQ_MAX, valueId, valueIdSeq, type NodeId, type ValueId } from './ids.ts';
 import type { Ack, Message } from './messages.ts';
 import type { ProtocolOptions, RingSpec } from './options.ts';
 import { DropCounters, Outbox, type AckedRun, type Ready, type Role } from './ready.ts';
@@ -59,6 +59,13 @@ export class Proposer implements Role<Message, AckedRun> {
   private nextOrder = 0;
   /** Values proposed and not acknowledged: in `open` and in `pending`. */
   private inFlight = 0;
+  /**
+   * Pending runs in the order they were formed (ascending sequence numbers), acknowledged ones
+   * skipped from `byAgeHead`: the oldest unacknowledged run bounds how far the sequence numbers
+   * may run ahead of it (see withinSpan).
+   */
+  private byAge: PendingRun[] = [];
+  private byAgeHead = 0;
   private leaderIndex = 0;
   /**
    * A coordinator acknowledged something since the proposer last turned to another candidate.
@@ -99,7 +106,7 @@ export class Proposer implements Role<Message, AckedRun> {
     if (bytes.length > this.opts.submitBytesMax) {
       throw new RingcastError(ErrorCode.VALUE_TOO_LARGE, `value of ${bytes.length} bytes exceeds submitBytesMax (${this.opts.submitBytesMax})`);
     }
-    if (this.inFlight >= this.opts.proposerValuesInFlightMax) return null;
+    if (this.inFlight >= this.opts.proposerValuesInFlightMax || !this.withinSpan(1)) return null;
     const seq = this.nextSeq;
     // A run stays within one epoch, one submit's bytes and one batch's values.
     const full = this.openBytes + bytes.length > this.opts.submitBytesMax || this.open.length >= this.opts.batchValuesMax;
@@ -128,7 +135,7 @@ export class Proposer implements Role<Message, AckedRun> {
     if (count < 1 || count > this.opts.batchValuesMax || bytes > this.opts.submitBytesMax) {
       throw new RingcastError(ErrorCode.VALUE_TOO_LARGE, `run of ${count} values and ${bytes} bytes exceeds batchValuesMax (${this.opts.batchValuesMax}) or submitBytesMax (${this.opts.submitBytesMax})`);
     }
-    if (this.inFlight + count > this.opts.proposerValuesInFlightMax) return null;
+    if (this.inFlight + count > this.opts.proposerValuesInFlightMax || !this.withinSpan(count)) return null;
     this.seal();
     const seq = this.nextSeq;
     const first = valueId(this.id, seq);
@@ -265,8 +272,45 @@ export class Proposer implements Role<Message, AckedRun> {
     this.openBytes = 0;
   }
 
+  /**
+   * Whether `count` more values keep every value in flight within `proposerValuesInFlightMax`
+   * sequence numbers of the newest. Counting the values in flight is not enough: a run lost on its
+   * way (a Submit dropped from a full socket buffer) stays in flight while the others are acked and
+   * replaced, and the numbers run on. Learners judge a value more than their dedup window
+   * (`dedupWindow` >= proposerValuesInFlightMax) below the newest of its proposer a late copy and
+   * drop it, so a lost run re-sent and decided that late was never delivered, though acknowledged:
+   * five processes at 1 KB lost 172-1,204 values a run this way. A proposer so far behind waits
+   * for the run's re-send to be acknowledged instead.
+   */
+  private withinSpan(count: number): boolean {
+    const oldest = this.oldestInFlightSeq();
+    if (oldest < 0) return true;
+    const span = (this.nextSeq - oldest + SEQ_MAX + 1) % (SEQ_MAX + 1);
+    return span + count <= this.opts.proposerValuesInFlightMax;
+  }
+
+  /** The sequence number of the oldest value in flight; -1 for none. */
+  private oldestInFlightSeq(): number {
+    const q = this.byAge;
+    while (this.byAgeHead < q.length) {
+      const p = q[this.byAgeHead] as PendingRun;
+      if (this.pending.get(p.run.first) === p) return valueIdSeq(p.run.first);
+      this.byAgeHead++;
+    }
+    if (this.byAgeHead > 0) {
+      this.byAge = [];
+      this.byAgeHead = 0;
+    }
+    return this.open.length > 0 ? valueIdSeq(this.openFirst) : -1;
+  }
+
   private enqueue(run: ValueRun, tag?: unknown, tagOffset = 0): void {
     const p: PendingRun = { run, tag, tagOffset, order: this.nextOrder++, sentAt: -1, firstSentAt: -1, place: -1 };
+    if (this.byAgeHead >= 1024 && this.byAgeHead * 2 >= this.byAge.length) {
+      this.byAge = this.byAge.slice(this.byAgeHead);
+      this.byAgeHead = 0;
+    }
+    this.byAge.push(p);
     this.pending.set(run.first, p);
     this.placeLast(p);
     this.unsent.push(p);

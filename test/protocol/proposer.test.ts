@@ -127,6 +127,24 @@ describe('proposer batching', () => {
     for (let k = 8; k < 12; k++) expect(p.propose(bytes(1))).toBe(vid(P30, k));
     expect(p.propose(bytes(1))).toBeNull();
   });
+
+  it('keeps every value in flight within proposerValuesInFlightMax sequence numbers of the newest, however few are in flight', () => {
+    // A run lost on its way stays in flight while the others are acked: learners would drop it
+    // as a late copy once the numbers ran a dedup window past it (five processes lost values so).
+    const p = proposer();
+    const lost = proposeAll(p, [1, 1, 1, 1]); // run 0-3, never acked
+    p.ready();
+    const next = proposeAll(p, [1, 1, 1, 1]); // run 4-7
+    p.ready();
+    stepAll(p, ack(C10, at(next, 0).id));
+    expect(p.valuesInFlight).toBe(4);
+    // Only 4 values in flight, but 8 would put value 0 eight numbers below the newest.
+    expect(p.propose(bytes(1))).toBeNull();
+    expect(p.proposeRun(packRun(vid(P30, 0), [bytes(1)]).packed, 1)).toBeNull();
+    // Its re-send acked, the proposer goes on.
+    stepAll(p, ack(C10, at(lost, 0).id));
+    expect(p.propose(bytes(1))).toBe(vid(P30, 8));
+  });
 });
 
 describe('proposer packed runs', () => {
