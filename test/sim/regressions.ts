@@ -26,7 +26,22 @@ const crashes = (crashRoles: ('acceptor' | 'coordinator' | 'learner' | 'proposer
 
 const everyFault: SimParamsInput = { faults: { lossRate: 0.2, duplicateRate: 0.05, reorderRate: 0.1, crashRate: 0.006, partitionRate: 0.004 } };
 
+/** Heavy loss with a duplicate window as narrow as the proposer's in-flight limit. */
+const heavyLossNarrowDedup: SimParamsInput = { ...heavyLoss, protocol: { proposerValuesInFlightMax: 32, dedupWindow: 32 } };
+
 export const REGRESSIONS: readonly Regression[] = [
+  {
+    bug: 'I: a proposer bounded how many values were in flight, not how far their numbers spread: a lost run stayed in flight while newer ones were acked, its re-send was decided more than dedupWindow numbers later and dropped by the learners as a late copy (acked, never delivered; found by the five-process benchmark at 1 KB, every seed of 1000-1004 failed here before the fix)',
+    seed: 1000,
+    params: heavyLossNarrowDedup,
+    status: 'fixed',
+  },
+  {
+    bug: 'I (the same, another seed)',
+    seed: 1003,
+    params: heavyLossNarrowDedup,
+    status: 'fixed',
+  },
   {
     bug: 'G: after a proposer restart (new sequence range), an acked value of its previous life decided after the new values was dropped as a duplicate (31:116, small windows)',
     seed: 3593140698,
