@@ -39,6 +39,18 @@ export const SWEEP_PROFILES: readonly SweepProfile[] = [
     seedCount: 1000,
   },
   {
+    // Bug I (regressions.ts): with the duplicate window as narrow as the proposer's in-flight
+    // limit, a run lost and re-sent late must still be delivered; before the fix 186 of the first
+    // 200 seeds lost acked values here.
+    name: 'narrow duplicate window: 20% loss, duplication, reordering, partitions, proposerValuesInFlightMax and dedupWindow of 32',
+    params: resolveSimParams({
+      faults: { ...jitter, lossRate: 0.2, crashRate: 0, partitionRate: 0.002, partitionLeaderRate: 0.5 },
+      protocol: { proposerValuesInFlightMax: 32, dedupWindow: 32 },
+    }),
+    seedFirst: 1,
+    seedCount: 400,
+  },
+  {
     name: 'every fault at full rate: 20% loss, duplication, reordering, every role crashes, partitions of any node',
     params: resolveSimParams({ faults: { duplicateRate: 0.05, reorderRate: 0.1, lossRate: 0.2, crashRate: 0.006, partitionRate: 0.004 } }),
     seedFirst: 1,
