@@ -8,7 +8,7 @@
  *       [--gateway own-thread|actor-thread]
  */
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND, ticksByNode } from '../test/deployment/processes.ts';
+import { Deployment, TICKS_PER_SECOND, gatewayChoices, ticksByNode } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({ options: { settle: { type: 'string' }, seconds: { type: 'string' }, 'tick-ms': { type: 'string' }, threads: { type: 'boolean' }, gateway: { type: 'string' } } });
 const SETTLE = Number(args.settle ?? 8);
@@ -18,10 +18,9 @@ for (const [name, v, min] of [['settle', SETTLE, 0], ['seconds', SECONDS, 1], ['
   if (!Number.isInteger(v) || v < min) throw new Error(`--${name}: an integer of at least ${min}, not ${String(args[name])}`);
 }
 
-const GATEWAY = args.gateway;
-if (GATEWAY !== undefined && GATEWAY !== 'own-thread' && GATEWAY !== 'actor-thread') throw new Error(`--gateway: own-thread or actor-thread, not ${GATEWAY}`);
+const [GATEWAY] = gatewayChoices(args.gateway, false);
 
-const d = new Deployment({ mode: 'multicast', basePort: 23000, ...(TICK_MS === undefined ? {} : { tickMs: TICK_MS }), ...(GATEWAY === undefined ? {} : { gateway: GATEWAY }) });
+const d = new Deployment({ mode: 'multicast', basePort: 23000, ...(TICK_MS === undefined ? {} : { tickMs: TICK_MS }), gateway: GATEWAY });
 try {
   for (const n of ['a1', 'a2', 'a3', 'l', 'p']) d.start(n, ['--quiet']);
   await new Promise((r) => setTimeout(r, SETTLE * 1000));

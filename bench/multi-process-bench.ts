@@ -28,13 +28,12 @@ import { execFileSync } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND, crcChoices, ticksByNode, useCrc, type CrcChoice, type DeliveryCheck } from '../test/deployment/processes.ts';
+import { Deployment, TICKS_PER_SECOND, crcChoices, gatewayChoices, ticksByNode, useCrc, type CrcChoice, type DeliveryCheck, type GatewayChoice } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
   options: { warmup: { type: 'string' }, seconds: { type: 'string' }, quick: { type: 'boolean' }, gateway: { type: 'string' }, crc: { type: 'string' }, root: { type: 'string' } },
 });
-const GATEWAYS = (args.gateway ?? 'both') === 'both' ? (['own-thread', 'actor-thread'] as const) : [args.gateway];
-for (const g of GATEWAYS) if (g !== undefined && g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread, actor-thread or both, not ${g}`);
+const GATEWAYS = gatewayChoices(args.gateway ?? 'both', true);
 const CRCS = crcChoices(args.crc, true);
 const WARMUP_S = Number(args.warmup ?? (args.quick === true ? 5 : 15));
 const SECONDS = Number(args.seconds ?? (args.quick === true ? 3 : 5));
@@ -44,9 +43,9 @@ for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
-async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: 'own-thread' | 'actor-thread' | undefined, crc: CrcChoice): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number; delivery: DeliveryCheck }> {
+async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: GatewayChoice | undefined, crc: CrcChoice): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number; delivery: DeliveryCheck }> {
   useCrc(crc);
-  const d = new Deployment({ mode, basePort, ...(gateway === undefined ? {} : { gateway }), ...(args.root === undefined ? {} : { root: args.root }) });
+  const d = new Deployment({ mode, basePort, gateway, ...(args.root === undefined ? {} : { root: args.root }) });
   try {
     const { values, seconds, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
     // Without /proc there are no ticks: CPU per value is then unknown (NaN, printed as '-').
@@ -63,7 +62,7 @@ for (const gateway of GATEWAYS) {
   for (const mode of MODES) {
     for (const bytes of SIZES) {
       for (const crc of CRCS) {
-        const r = await measure(mode, bytes, (port += 300), gateway as 'own-thread' | 'actor-thread' | undefined, crc);
+        const r = await measure(mode, bytes, (port += 300), gateway, crc);
         const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
         rows.push([mode, gateway ?? 'own-thread', crc, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu, r.delivery.problems.length === 0 ? `${r.delivery.delivered.toLocaleString('en-US')}, ${r.delivery.outOfOrder.toLocaleString('en-US')}` : 'WRONG']);
         for (const problem of r.delivery.problems) console.error(`${mode} ${gateway ?? 'own-thread'} ${bytes} B: ${problem}`);

@@ -5,23 +5,24 @@
  *
  *   npx tsx bench/multi-process-steady.ts [--mode multicast|ring] [--bytes 1024]
  *       [--gateway own-thread|actor-thread] [--seconds 5] [--warmup 15] [--threads] [--window W]
- *       [--root DIR] [--crc native|zlib] [--protocol name=N,name=N]
+ *       [--root DIR] [--crc native|zlib] [--protocol key=value ...]
  *
  * `--root`: where the deployment's directory goes (acceptor logs, the learner's record), as for
  * bench/multi-process-bench.ts. `--crc zlib` has the processes check datagrams and log chunks
  * with node:zlib's CRC-32 instead of ringcast's native one (RINGCAST_NATIVE=0). `--protocol` sets
- * the ring's protocol options (src/protocol/options.ts), e.g. `--protocol instancesInFlightMax=64`.
+ * one of the ring's protocol options (src/protocol/options.ts; repeatable, as for `ringcast sim`),
+ * e.g. `--protocol instancesInFlightMax=64`.
  */
 import { parseArgs } from 'node:util';
-import { Deployment, TICKS_PER_SECOND, crcChoices, describeDelivery, ticksByNode, useCrc } from '../test/deployment/processes.ts';
+import { parseProtocolFlags } from '../runtime/cli/protocol-flags.ts';
+import { Deployment, TICKS_PER_SECOND, crcChoices, describeDelivery, gatewayChoices, ticksByNode, useCrc } from '../test/deployment/processes.ts';
 
 const { values: args } = parseArgs({
-  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' }, root: { type: 'string' }, crc: { type: 'string' }, protocol: { type: 'string' } },
+  options: { mode: { type: 'string' }, bytes: { type: 'string' }, gateway: { type: 'string' }, seconds: { type: 'string' }, threads: { type: 'boolean' }, window: { type: 'string' }, warmup: { type: 'string' }, root: { type: 'string' }, crc: { type: 'string' }, protocol: { type: 'string', multiple: true } },
 });
 const mode = args.mode ?? 'multicast';
 if (mode !== 'multicast' && mode !== 'ring') throw new Error(`--mode: multicast or ring, not ${mode}`);
-const gateway = args.gateway;
-if (gateway !== undefined && gateway !== 'own-thread' && gateway !== 'actor-thread') throw new Error(`--gateway: own-thread or actor-thread, not ${gateway}`);
+const [gateway] = gatewayChoices(args.gateway, false);
 const [crc = 'native'] = crcChoices(args.crc, false);
 useCrc(crc);
 const bytes = Number(args.bytes ?? 1024);
@@ -32,20 +33,9 @@ const seconds = Number(args.seconds ?? 5);
  * three runs; after 15 s: 75,101-79,942 at 21.0-21.6; after 30 s no better).
  */
 const warmupSeconds = Number(args.warmup ?? 15);
-const protocol = args.protocol === undefined ? undefined : protocolOptions(args.protocol);
-const d = new Deployment({ mode, basePort: 22000 + (mode === 'ring' ? 300 : 0), ...(gateway === undefined ? {} : { gateway }), ...(args.root === undefined ? {} : { root: args.root }), ...(protocol === undefined ? {} : { protocol }) });
+const protocol = args.protocol === undefined ? undefined : parseProtocolFlags(args.protocol);
+const d = new Deployment({ mode, basePort: 22000 + (mode === 'ring' ? 300 : 0), gateway, ...(args.root === undefined ? {} : { root: args.root }), ...(protocol === undefined ? {} : { protocol }) });
 
-/** `name=N,name=N` as protocol options (the nodes refuse a bad name or value, naming it). */
-function protocolOptions(text: string): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const part of text.split(',')) {
-    const [name, value] = part.split('=');
-    const n = Number(value);
-    if (name === undefined || name === '' || value === undefined || !Number.isFinite(n)) throw new Error(`--protocol: name=N pairs separated by commas, not ${part}`);
-    out[name] = n;
-  }
-  return out;
-}
 
 try {
   const { values, seconds: secs, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });

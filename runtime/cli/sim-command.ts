@@ -16,6 +16,7 @@ import { TraceHash } from '../../src/sim/trace-hash.ts';
 import type { RoleKind } from '../../src/sim/cluster.ts';
 import { formatShape, MODE_CHOICES, type ModeChoice } from '../../src/sim/ring-shape.ts';
 import { DEFAULT_SIM_PARAMS, formatParams, resolveSimParams, runSimulation, type SimParams, type SimResult } from '../../src/sim/simulator.ts';
+import { parseProtocolFlags } from './protocol-flags.ts';
 
 const USAGE = `usage: sim-command [options]
   --seeds N            seeds to run (default 100)
@@ -109,16 +110,6 @@ function parseRoles(v: string | undefined, flag: string, fallback: readonly Role
   });
 }
 
-function parseProtocol(list: readonly string[] | undefined): Record<string, number> {
-  const out: Record<string, number> = {};
-  for (const kv of list ?? []) {
-    const [k, v] = kv.split('=');
-    if (k === undefined || v === undefined) throw new Error(`--protocol: key=value, got ${kv}`);
-    out[k] = num(v, 0, `protocol ${k}`);
-  }
-  return out;
-}
-
 function paramsOf(f: Flags): SimParams {
   const d = DEFAULT_SIM_PARAMS;
   const [downTicksMin, downTicksMax] = range(f['down-ticks'], d.faults.downTicksMin, d.faults.downTicksMax, 'down-ticks');
@@ -149,7 +140,7 @@ function paramsOf(f: Flags): SimParams {
       // By default the workload lasts the whole safety phase, however long it is.
       valuesMax: num(f.values, Math.max(d.workload.valuesMax, Math.round((num(f.ticks, d.ticksSafety, 'ticks') * d.workload.valuesMax) / d.ticksSafety)), 'values'),
     },
-    protocol: parseProtocol(f.protocol),
+    protocol: parseProtocolFlags(f.protocol),
   });
 }
 

@@ -147,14 +147,9 @@ export class FileVoteStore {
     for (const k of files.free) this.free.push(freePath(path, k));
     this.freeSeq = (files.free[files.free.length - 1] ?? -1) + 1;
     if (files.segments.length === 0) {
-      // Written under another name first, as every segment: a crash never leaves a segment without its header.
-      const tmp = `${path}.next`;
-      this.fd = openSync(tmp, 'w+');
-      this.writeHeader(this.fd, 0, 0);
-      if (mode === 'sync') fdatasyncSync(this.fd);
-      renameSync(tmp, path);
-      if (mode === 'sync') syncDirectory(path);
-      this.segments.push({ n: 0, path, bytes: HEADER_BYTES, maxInstance: -1, version: 3 });
+      const first = this.writeSegment(0, 0, []);
+      this.fd = first.fd;
+      this.segments.push(first.segment);
       this.loaded = { promised: 0 as Ballot, accepted: [], decided: [] };
       return;
     }
@@ -338,29 +333,35 @@ export class FileVoteStore {
     } else unlinkSync(seg.path);
   }
 
-  /**
-   * Writes segment `n` (header and `msgs`) into a kept file or a new one, then renames it into
-   * place (the commit point) and appends to it from then on. `sync` makes it and its name durable
-   * before it is used.
-   */
+  /** Begins segment `n` with `msgs` (writeSegment) and appends to it from then on. */
   private beginSegment(n: number, msgs: Iterable<Message>): void {
+    const next = this.writeSegment(n, this.current.bytes, msgs);
+    if (this.syncing) this.closeAfterSync.push(this.fd);
+    else closeSync(this.fd);
+    this.fd = next.fd;
+    this.segments.push(next.segment);
+    this.stats.rotations++;
+    if (next.reused) this.stats.reused++;
+    if (this.mode === 'async') this.dirty = true;
+  }
+
+  /**
+   * Writes segment `n` (header and `msgs`) into a kept file or a new one under another name, then
+   * renames it into place, the commit point: a crash never leaves a segment without its header.
+   * `sync` makes it and its name durable before it is used. Returns it open.
+   */
+  private writeSegment(n: number, previousEnds: number, msgs: Iterable<Message>): { fd: number; segment: Segment; reused: boolean } {
     const path = segmentPath(this.path, n);
     const from = this.free.shift();
     const tmp = from ?? `${this.path}.next`;
     const fd = openSync(tmp, from === undefined ? 'w+' : 'r+');
-    this.writeHeader(fd, n, this.current.bytes);
+    this.writeHeader(fd, n, previousEnds);
     this.chunkMaxInstance = -1;
     const bytes = HEADER_BYTES + this.writeChunk(fd, msgs, HEADER_BYTES, n);
     if (this.mode === 'sync') fdatasyncSync(fd);
     renameSync(tmp, path);
     if (this.mode === 'sync') syncDirectory(this.path);
-    if (this.syncing) this.closeAfterSync.push(this.fd);
-    else closeSync(this.fd);
-    this.fd = fd;
-    this.segments.push({ n, path, bytes, maxInstance: this.chunkMaxInstance, version: 3 });
-    this.stats.rotations++;
-    if (from !== undefined) this.stats.reused++;
-    if (this.mode === 'async') this.dirty = true;
+    return { fd, segment: { n, path, bytes, maxInstance: this.chunkMaxInstance, version: 3 }, reused: from !== undefined };
   }
 
   private writeHeader(fd: number, n: number, previousEnds: number): void {

@@ -106,7 +106,7 @@ export class Proposer implements Role<Message, AckedRun> {
     if (bytes.length > this.opts.submitBytesMax) {
       throw new RingcastError(ErrorCode.VALUE_TOO_LARGE, `value of ${bytes.length} bytes exceeds submitBytesMax (${this.opts.submitBytesMax})`);
     }
-    if (this.inFlight >= this.opts.proposerValuesInFlightMax || !this.withinSpan(1)) return null;
+    if (!this.withinSpan(1)) return null;
     const seq = this.nextSeq;
     // A run stays within one epoch, one submit's bytes and one batch's values.
     const full = this.openBytes + bytes.length > this.opts.submitBytesMax || this.open.length >= this.opts.batchValuesMax;
@@ -135,7 +135,7 @@ export class Proposer implements Role<Message, AckedRun> {
     if (count < 1 || count > this.opts.batchValuesMax || bytes > this.opts.submitBytesMax) {
       throw new RingcastError(ErrorCode.VALUE_TOO_LARGE, `run of ${count} values and ${bytes} bytes exceeds batchValuesMax (${this.opts.batchValuesMax}) or submitBytesMax (${this.opts.submitBytesMax})`);
     }
-    if (this.inFlight + count > this.opts.proposerValuesInFlightMax || !this.withinSpan(count)) return null;
+    if (!this.withinSpan(count)) return null;
     this.seal();
     const seq = this.nextSeq;
     const first = valueId(this.id, seq);
@@ -280,7 +280,8 @@ export class Proposer implements Role<Message, AckedRun> {
    * (`dedupWindow` >= proposerValuesInFlightMax) below the newest of its proposer a late copy and
    * drop it, so a lost run re-sent and decided that late was never delivered, though acknowledged:
    * five processes at 1 KB lost 172-1,204 values a run this way. A proposer so far behind waits
-   * for the run's re-send to be acknowledged instead.
+   * for the run's re-send to be acknowledged instead. Every value in flight lies in that span, so
+   * the span bounds their count as well (`proposerValuesInFlightMax` in both senses).
    */
   private withinSpan(count: number): boolean {
     const oldest = this.oldestInFlightSeq();
@@ -291,25 +292,21 @@ export class Proposer implements Role<Message, AckedRun> {
 
   /** The sequence number of the oldest value in flight; -1 for none. */
   private oldestInFlightSeq(): number {
-    const q = this.byAge;
-    while (this.byAgeHead < q.length) {
-      const p = q[this.byAgeHead] as PendingRun;
-      if (this.pending.get(p.run.first) === p) return valueIdSeq(p.run.first);
-      this.byAgeHead++;
+    for (; this.byAgeHead < this.byAge.length; this.byAgeHead++) {
+      const p = this.byAge[this.byAgeHead] as PendingRun;
+      if (this.pending.get(p.run.first) === p) break; // still unacknowledged
     }
-    if (this.byAgeHead > 0) {
-      this.byAge = [];
+    if (worthCompacting(this.byAgeHead, this.byAge.length)) {
+      this.byAge = this.byAge.slice(this.byAgeHead);
       this.byAgeHead = 0;
     }
+    const oldest = this.byAge[this.byAgeHead];
+    if (oldest !== undefined) return valueIdSeq(oldest.run.first);
     return this.open.length > 0 ? valueIdSeq(this.openFirst) : -1;
   }
 
   private enqueue(run: ValueRun, tag?: unknown, tagOffset = 0): void {
     const p: PendingRun = { run, tag, tagOffset, order: this.nextOrder++, sentAt: -1, firstSentAt: -1, place: -1 };
-    if (this.byAgeHead >= 1024 && this.byAgeHead * 2 >= this.byAge.length) {
-      this.byAge = this.byAge.slice(this.byAgeHead);
-      this.byAgeHead = 0;
-    }
     this.byAge.push(p);
     this.pending.set(run.first, p);
     this.placeLast(p);
@@ -330,7 +327,7 @@ export class Proposer implements Role<Message, AckedRun> {
   /** Drops the stale entries at the front once they are most of the list. */
   private compactSendOrder(): void {
     const head = this.sendOrderHead;
-    if (head < 1024 || head * 2 < this.sendOrder.length) return;
+    if (!worthCompacting(head, this.sendOrder.length)) return;
     this.sendOrder = this.sendOrder.slice(head);
     this.sendOrderBase += head;
     this.sendOrderHead = 0;
@@ -367,3 +364,6 @@ export class Proposer implements Role<Message, AckedRun> {
     if (changed) this.resendAllInOrder();
   }
 }
+
+/** A list consumed from its front is sliced once its dead front is long and most of it. */
+const worthCompacting = (head: number, length: number): boolean => head >= 1024 && head * 2 >= length;

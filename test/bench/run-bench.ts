@@ -10,7 +10,7 @@ export function benchRunner(file: string): (...options: string[]) => SpawnSyncRe
 
 /** The test every benchmark's smoke test has: `option` given `value` is refused, by name, with a failing exit. */
 export function itRefusesABadOption(run: (...options: string[]) => SpawnSyncReturns<string>, option: string, value: string): void {
-  it('refuses a bad option, naming it', () => {
+  it(`refuses a bad ${option}, naming it`, () => {
     const r = run(option, value);
     expect(r.status).not.toBe(0);
     expect(r.stderr).toContain(option);

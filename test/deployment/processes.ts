@@ -30,6 +30,20 @@ export function crcChoices(arg: string | undefined, allowBoth: boolean): CrcChoi
   return list as CrcChoice[];
 }
 
+/** Where the nodes' UDP gateway runs (placement.gateway). */
+export type GatewayChoice = 'own-thread' | 'actor-thread';
+
+/**
+ * `--gateway` of the five-process benchmarks: one placement, or with `allowBoth` 'both' for each in
+ * turn; none given, [undefined]: the config's default.
+ */
+export function gatewayChoices(arg: string | undefined, allowBoth: boolean): (GatewayChoice | undefined)[] {
+  if (arg === undefined) return [undefined];
+  const list = allowBoth && arg === 'both' ? ['own-thread', 'actor-thread'] : [arg];
+  for (const g of list) if (g !== 'own-thread' && g !== 'actor-thread') throw new Error(`--gateway: own-thread${allowBoth ? ', actor-thread or both' : ' or actor-thread'}, not ${g}`);
+  return list as GatewayChoice[];
+}
+
 /** Node processes started after this check datagrams and log chunks with `crc` (they inherit this process's environment). */
 export function useCrc(crc: CrcChoice): void {
   if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
@@ -115,7 +129,7 @@ export interface FiveNodeOptions {
   readonly basePort: number;
   readonly lossRate?: number;
   /** Where each node's UDP gateway runs (placement.gateway); the default of the config otherwise. */
-  readonly gateway?: 'own-thread' | 'actor-thread';
+  readonly gateway?: GatewayChoice | undefined;
   /**
    * The directory the deployment's own directory is made in (config, acceptor logs, the
    * learner's record); the OS's temporary directory by default. /dev/shm puts the logs in memory.
