@@ -23,6 +23,7 @@ const coordinatorActor: ActorModule = {
         inflight: role.instancesInFlight,
         queued: role.queuedValues,
         ...role.stats,
+        learners: role.learners,
       }),
     });
   },

@@ -9,9 +9,11 @@
  *
  * Each case loads the ring from one proposer process for `--warmup` seconds (on 2 busy cores the
  * processes' JIT compiles hot functions for several seconds: see multi-process-steady.ts), then
- * measures values acked and the five processes' CPU over `--seconds`, from one of the load's
- * progress lines to another. (Until session 7 it timed a fixed count of values from a new
- * proposer process, JIT warm-up included.) Each case then reads the learner's record: no value
+ * measures the values the learner delivered (and, beside them, those the proposer saw acked)
+ * and the five processes' CPU over `--seconds`, from one of the load's progress lines to another.
+ * (Until session 7 it timed a fixed count of values from a new proposer process, JIT warm-up
+ * included; until session 12 it reported the values acked, which say only that a value was
+ * decided: a learner behind the deciding went unseen.) Each case then reads the learner's record: no value
  * delivered twice, none lost (test/deployment/processes.ts, deliveryCheck), else the case is
  * marked WRONG and the benchmark exits 1; values delivered out of their proposer's order are
  * counted (that order is not promised when a Submit is lost: README, Known limits).
@@ -43,14 +45,20 @@ for (const [name, v] of [['warmup', WARMUP_S], ['seconds', SECONDS]] as const) {
 const SIZES = args.quick === true ? [1024] : [1024, 8192];
 const MODES = ['multicast', 'ring'] as const;
 
-async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: GatewayChoice | undefined, crc: CrcChoice): Promise<{ valuesPerSec: number; mbPerSec: number; cpuMicrosPerValue: number; delivery: DeliveryCheck }> {
+async function measure(mode: (typeof MODES)[number], bytes: number, basePort: number, gateway: GatewayChoice | undefined, crc: CrcChoice): Promise<{ valuesPerSec: number; ackedPerSec: number; mbPerSec: number; cpuMicrosPerValue: number; delivery: DeliveryCheck }> {
   useCrc(crc);
   const d = new Deployment({ mode, basePort, gateway, ...(args.root === undefined ? {} : { root: args.root }) });
   try {
-    const { values, seconds, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
+    const { values, delivered, seconds, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
     // Without /proc there are no ticks: CPU per value is then unknown (NaN, printed as '-').
     const cpuTicks = ticks.size === 0 ? NaN : ticksByNode(ticks).total;
-    return { valuesPerSec: values / seconds, mbPerSec: (values * bytes) / seconds / 1e6, cpuMicrosPerValue: (cpuTicks * 1e6) / TICKS_PER_SECOND / values, delivery };
+    return {
+      valuesPerSec: delivered / seconds,
+      ackedPerSec: values / seconds,
+      mbPerSec: (delivered * bytes) / seconds / 1e6,
+      cpuMicrosPerValue: (cpuTicks * 1e6) / TICKS_PER_SECOND / delivered,
+      delivery,
+    };
   } finally {
     await d.stopAll();
   }
@@ -64,7 +72,7 @@ for (const gateway of GATEWAYS) {
       for (const crc of CRCS) {
         const r = await measure(mode, bytes, (port += 300), gateway, crc);
         const cpu = Number.isNaN(r.cpuMicrosPerValue) ? '-' : r.cpuMicrosPerValue.toFixed(1);
-        rows.push([mode, gateway ?? 'own-thread', crc, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), cpu, r.delivery.problems.length === 0 ? `${r.delivery.delivered.toLocaleString('en-US')}, ${r.delivery.outOfOrder.toLocaleString('en-US')}` : 'WRONG']);
+        rows.push([mode, gateway ?? 'own-thread', crc, String(bytes), Math.round(r.valuesPerSec).toLocaleString('en-US'), r.mbPerSec.toFixed(1), Math.round(r.ackedPerSec).toLocaleString('en-US'), cpu, r.delivery.problems.length === 0 ? `${r.delivery.delivered.toLocaleString('en-US')}, ${r.delivery.outOfOrder.toLocaleString('en-US')}` : 'WRONG']);
         for (const problem of r.delivery.problems) console.error(`${mode} ${gateway ?? 'own-thread'} ${bytes} B: ${problem}`);
         if (r.delivery.problems.length > 0) process.exitCode = 1;
         console.error(`done: ${mode} ${gateway ?? 'default gateway'} crc32 ${crc} ${bytes} B`);
@@ -72,7 +80,7 @@ for (const gateway of GATEWAYS) {
     }
   }
 }
-const header = ['dissemination', 'gateway', 'crc32', 'value B', 'values/s (acked)', 'MB/s', 'CPU µs/value', 'learner: delivered, out of proposal order'];
+const header = ['dissemination', 'gateway', 'crc32', 'value B', 'values/s delivered', 'MB/s', 'acked/s', 'CPU µs/value', 'learner: delivered, out of proposal order'];
 const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
 const line = (r: string[]): string => `| ${r.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`;
 console.log(`ring of 5 processes on loopback, each case measured over ${SECONDS} s after ${WARMUP_S} s of load, acceptor logs under ${args.root ?? tmpdir()}, load average ${loadavg()[0]!.toFixed(2)} at the end`);

@@ -1,6 +1,6 @@
 /**
- * Five processes on loopback at steady state: values/s and CPU per value, each process and each
- * thread, over a window of a long run (the processes' JIT warm-up left out), read from
+ * Five processes on loopback at steady state: values/s delivered by the learner (and acked at the
+ * proposer) and CPU per value delivered, each process and each thread, over a window of a long run (the processes' JIT warm-up left out), read from
  * /proc/<pid>/task/<tid>/stat. For where the time goes, and for comparing placements side by side.
  *
  *   npx tsx bench/multi-process-steady.ts [--mode multicast|ring] [--bytes 1024]
@@ -38,9 +38,12 @@ const d = new Deployment({ mode, basePort: 22000 + (mode === 'ring' ? 300 : 0), 
 
 
 try {
-  const { values, seconds: secs, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });
-  const microsPerValue = (ticks: number): string => ((ticks * 1e6) / TICKS_PER_SECOND / values).toFixed(1);
-  console.log(`${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, crc32 ${crc}, logs under ${d.dir}: ${Math.round(values / secs).toLocaleString('en-US')} values/s acked over ${secs.toFixed(1)} s`);
+  const { values, delivered, seconds: secs, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });
+  const microsPerValue = (ticks: number): string => ((ticks * 1e6) / TICKS_PER_SECOND / delivered).toFixed(1);
+  const perSecond = (n: number): string => Math.round(n / secs).toLocaleString('en-US');
+  console.log(
+    `${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, crc32 ${crc}, logs under ${d.dir}: ${perSecond(delivered)} values/s delivered by the learner (${((delivered * bytes) / secs / 1e6).toFixed(1)} MB/s), ${perSecond(values)} acked, over ${secs.toFixed(1)} s`,
+  );
   if (args.threads === true) for (const [key, used] of ticks) if (used > 0) console.log(`  ${key.padEnd(32)} ${((used * 100) / TICKS_PER_SECOND / secs).toFixed(0).padStart(3)}% of a core  ${microsPerValue(used)} µs/value`);
   const { byNode, total } = ticksByNode(ticks);
   for (const [node, used] of byNode) console.log(`  ${node}: ${microsPerValue(used)} µs/value`);

@@ -34,8 +34,13 @@ function actorLine(actor: Fields): string {
   const dropped = numberOf(s['dropped']);
   const common: [string, number | undefined][] = [['dropped', dropped === 0 ? undefined : dropped]];
   switch (role) {
-    case 'coordinator':
-      return head + pairs([['', typeof s['state'] === 'string' ? s['state'] : undefined], ['ballot', ballotOf(s['ballot'])], ['decidedUpTo', numberOf(s['decidedUpTo'])], ['inflight', numberOf(s['inflight'])], ['queued', numberOf(s['queued'])], ['decided', numberOf(s['instancesDecided'])], ...common]);
+    case 'coordinator': {
+      // Flow control from the learners: how often the leader waited for one, and learners let go.
+      const learners = fieldsOf(s['learners']);
+      const holds = numberOf(learners['learnerHolds']);
+      const letGo = numberOf(learners['learnersLetGo']);
+      return head + pairs([['', typeof s['state'] === 'string' ? s['state'] : undefined], ['ballot', ballotOf(s['ballot'])], ['decidedUpTo', numberOf(s['decidedUpTo'])], ['inflight', numberOf(s['inflight'])], ['queued', numberOf(s['queued'])], ['decided', numberOf(s['instancesDecided'])], ['waited for learners', holds || undefined], ['learners let go', letGo || undefined], ...common]);
+    }
     case 'acceptor':
       return head + pairs([['promised', ballotOf(s['promised'])], ['votes', numberOf(s['votes'])], ['storage', typeof s['storage'] === 'string' ? s['storage'] : undefined], ['log segments', numberOf(s['logSegments'])], ['rewrites', numberOf(s['compactions']) || undefined], ...common]);
     case 'learner':

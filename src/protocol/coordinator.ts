@@ -23,6 +23,7 @@ import { quorumSize, type ProtocolOptions, type RingSpec } from './options.ts';
 import { ListsByKey } from './multimap.ts';
 import { IntMap, IntSet } from './int-map.ts';
 import { DropCounters, Outbox, type Ready, type Role } from './ready.ts';
+import { LearnerFlow, lagInstancesMaxOf } from './learner-flow.ts';
 import { batchesOf, runValueBytes, runsCount, runsFitting, type ValueRun } from './runs.ts';
 
 export type CoordinatorStatus = 'standby' | 'phase1' | 'leading';
@@ -79,6 +80,7 @@ export class Coordinator implements Role<Message, never> {
   private readonly decidedAbove = new IntSet();
   private readonly acceptorHeardAt = new Map<NodeId, number>();
   private readonly acksOut = new ListsByKey<NodeId, ValueId>();
+  private readonly learnerFlow: LearnerFlow;
   /** Counters for status and tests. */
   readonly stats = { instancesProposed: 0, instancesDecided: 0, phase2Resends: 0, reconfigurations: 0, takeovers: 0 };
 
@@ -91,6 +93,7 @@ export class Coordinator implements Role<Message, never> {
     this.quorum = quorumSize(spec.acceptors.length);
     this.acceptorSet = new Set(spec.acceptors);
     this.coordinatorSet = new Set(spec.coordinators);
+    this.learnerFlow = new LearnerFlow(new Set(spec.learners), lagInstancesMaxOf(opts), opts.suspectTicks, opts.learnerStallTicks);
   }
 
   get currentStatus(): CoordinatorStatus {
@@ -110,6 +113,10 @@ export class Coordinator implements Role<Message, never> {
   }
   get decidedWatermark(): Instance {
     return this.decidedUpTo as Instance;
+  }
+  /** Flow control from the learners: counters, and the slowest learner the leader waits for. */
+  get learners(): { learnerHolds: number; learnersLetGo: number; counted: number; slowestUpTo: number | null } {
+    return { ...this.learnerFlow.stats, ...this.learnerFlow.summary() };
   }
 
   step(msg: Message): void {
@@ -369,7 +376,7 @@ export class Coordinator implements Role<Message, never> {
   /** Puts values into instances while the window and the in-flight limit allow. */
   private pump(): void {
     if (this.status !== 'leading') return;
-    while (this.inflight.size < this.opts.instancesInFlightMax && this.nextInstance < this.windowTo) {
+    while (this.inflight.size < this.opts.instancesInFlightMax && this.nextInstance < this.windowTo && this.learnerFlow.allows(this.nextInstance, this.now)) {
       const i = this.nextInstance;
       if (this.isDecided(i)) {
         this.nextInstance++;
@@ -477,6 +484,8 @@ export class Coordinator implements Role<Message, never> {
   }
 
   private onHeartbeat(m: Heartbeat): void {
+    // A learner's progress: it has delivered everything below decidedUpTo (learner-flow.ts).
+    if (this.learnerFlow.isLearner(m.from)) return this.learnerFlow.heard(m.from, m.decidedUpTo, this.now, this.nextInstance);
     this.roundSeen = Math.max(this.roundSeen, ballotRound(m.ballot));
     if (this.acceptorSet.has(m.from)) {
       this.acceptorHeardAt.set(m.from, this.now);

@@ -135,16 +135,18 @@ export class Learner implements Role<Message, DeliveredRuns> {
   }
 
   /**
-   * Tells the acceptors how far it has delivered: they keep what it still needs (acceptor.ts).
-   * Every tick on which it moved, and every heartbeatTicks otherwise: reported only every
-   * heartbeatTicks, its position lagged 50 ms behind at full speed, more than the retention at
-   * 8 KB, and the acceptors kept twice the retention all the time.
+   * Tells the acceptors how far it has delivered, so that they keep what it still needs
+   * (acceptor.ts), and the coordinators, so that the leader does not run further ahead of it than
+   * that (learner-flow.ts). Every tick on which it moved, and every heartbeatTicks otherwise:
+   * reported only every heartbeatTicks, its position lagged 50 ms behind at full speed, more than
+   * the retention at 8 KB, and the acceptors kept twice the retention all the time.
    */
   private reportProgress(): void {
     if (this.nextInstance === this.reportedUpTo && this.now % this.opts.heartbeatTicks !== 0) return;
     this.reportedUpTo = this.nextInstance;
     const msg: Heartbeat = { type: 'heartbeat', ring: this.spec.ring, from: this.id, ballot: 0 as Ballot, decidedUpTo: toInstance(this.nextInstance) };
     for (const a of this.spec.acceptors) this.out.send({ to: a, msg });
+    for (const c of this.spec.coordinators) this.out.send({ to: c, msg });
   }
 
   /** Asks acceptor `to` for what comes next, if this learner lacks it. */

@@ -41,6 +41,13 @@ export interface ProtocolOptions {
   readonly dedupProposersMax: number;
   /** Instances a learner buffers beyond the next one it must deliver. */
   readonly learnerWindowInstances: number;
+  /**
+   * How far past the slowest live learner a leader may open instances (learner-flow.ts); it also
+   * stays within what the acceptors retain: acceptorRetainedBytesMax / batchBytesMax instances.
+   */
+  readonly learnerLagInstancesMax: number;
+  /** A learner that delivers nothing for this long while the leader waits for it is let go (learner-flow.ts). */
+  readonly learnerStallTicks: number;
   /** Decided instances an acceptor keeps to serve repairs; the oldest decided ones go first. */
   readonly acceptorRetainedInstancesMax: number;
   /** Bytes of values in the decided instances an acceptor keeps (its storage is sized from this). */
@@ -85,6 +92,8 @@ export const DEFAULT_PROTOCOL_OPTIONS: ProtocolOptions = Object.freeze({
   dedupWindow: 32_768,
   dedupProposersMax: 4096,
   learnerWindowInstances: 8192,
+  learnerLagInstancesMax: 256,
+  learnerStallTicks: 300,
   acceptorRetainedInstancesMax: 65_536,
   acceptorRetainedBytesMax: 16 * 1024 * 1024,
   acceptorPendingVotesMax: 4096,

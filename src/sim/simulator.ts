@@ -268,7 +268,7 @@ class Simulation {
 export function formatParams(p: SimParams): string {
   const f = p.faults;
   const w = p.workload;
-  const protocol = Object.entries(p.protocol).map(([k, v]) => ` --protocol-${k} ${v}`).join('');
+  const protocol = Object.entries(p.protocol).map(([k, v]) => ` --protocol ${k}=${v}`).join('');
   return (
     `--ticks ${p.ticksSafety} --liveness-ticks ${p.ticksLivenessMax} --mode ${p.mode}` +
     ` --loss ${f.lossRate} --dup ${f.duplicateRate} --reorder ${f.reorderRate} --reorder-ticks ${f.reorderTicksMax}` +

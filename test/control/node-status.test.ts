@@ -77,13 +77,13 @@ describe('formatStatus', () => {
     const report = await new NodeStatusCollector(nodeA3({ values: 1000, instances: 10 }), deployment, 'a3', () => ({ load: { acked: 5, count: 10 } })).collect();
     const withCoordinator: NodeStatusReport = {
       ...report,
-      rings: [{ ...(report.rings[0] as NodeStatusReport['rings'][number]), actors: [{ role: 'coordinator', id: 21, status: { state: 'leading', ballot: 3 * 65536 + 21, decidedUpTo: 1233, inflight: 2, queued: 0, instancesDecided: 1234 } }, ...(report.rings[0]?.actors ?? [])] }],
+      rings: [{ ...(report.rings[0] as NodeStatusReport['rings'][number]), actors: [{ role: 'coordinator', id: 21, status: { state: 'leading', ballot: 3 * 65536 + 21, decidedUpTo: 1233, inflight: 2, queued: 0, instancesDecided: 1234, learners: { learnerHolds: 7, learnersLetGo: 0, counted: 1, slowestUpTo: 1200 } } }, ...(report.rings[0]?.actors ?? [])] }],
       supervisor: { crashes: 1, restarts: 1, gaveUp: 0, children: [{ id: 'ring1.learner0', state: 'running', restarts: 1, lastError: 'boom' }] },
     };
     const text = formatStatus(JSON.parse(JSON.stringify(withCoordinator))).join('\n');
     expect(text).toMatch(/^node a3 \(id 3\) {2}127\.0\.0\.1:7003/);
     expect(text).toContain('ring 1  multicast 239.255.0.1:7200');
-    expect(text).toMatch(/coordinator 21 +leading {2}ballot 3\.21 {2}decidedUpTo 1,233 {2}inflight 2 {2}queued 0 {2}decided 1,234/);
+    expect(text).toMatch(/coordinator 21 +leading {2}ballot 3\.21 {2}decidedUpTo 1,233 {2}inflight 2 {2}queued 0 {2}decided 1,234 {2}waited for learners 7\n/);
     // The log's segments; rewrites only when there were some.
     expect(text).toMatch(/acceptor 13 +promised 1\.22 {2}votes 40 {2}storage sync {2}log segments 5\n/);
     expect(text).toMatch(/learner 31 +deliveredUpTo 9 {2}instances 10 {2}values 1,000 {2}repairs 0 {2}dropped 3/);

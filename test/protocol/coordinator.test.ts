@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { Coordinator } from '../../src/protocol/coordinator.ts';
 import { ballot, type Ballot, type NodeId } from '../../src/protocol/ids.ts';
 import { GROUP, type ClientValue, type Message, type Value } from '../../src/protocol/messages.ts';
-import type { Dissemination } from '../../src/protocol/options.ts';
+import type { Dissemination, ProtocolOptions } from '../../src/protocol/options.ts';
 import {
   A1,
   A2,
@@ -65,12 +65,12 @@ const batch = (...values: ClientValue[]): Value => batchOfRuns(...singles(values
 const big = (seq: number, proposer: NodeId = P30): ClientValue => clientValue(proposer, seq, 40);
 const small = (seq: number, proposer: NodeId = P30): ClientValue => clientValue(proposer, seq, 1);
 
-function coordinator(id: NodeId = C10, mode: Dissemination = 'multicast'): Coordinator {
-  return new Coordinator(id, ringSpec(mode), smallOptions());
+function coordinator(id: NodeId = C10, mode: Dissemination = 'multicast', options: Partial<ProtocolOptions> = {}): Coordinator {
+  return new Coordinator(id, ringSpec(mode), smallOptions(options));
 }
 /** A coordinator that took the lead under B1 on empty replies from `responders`. */
-function leader(mode: Dissemination = 'multicast', responders: readonly NodeId[] = LAYOUT_12): Coordinator {
-  const c = coordinator(C10, mode);
+function leader(mode: Dissemination = 'multicast', responders: readonly NodeId[] = LAYOUT_12, options: Partial<ProtocolOptions> = {}): Coordinator {
+  const c = coordinator(C10, mode, options);
   tickUntilSent(c, 'phase1a', 20);
   expect(stepAll(c, ...responders.map((a) => phase1b(a, B1, 0, 64)))).toEqual(EMPTY_READY);
   expect(c.currentStatus).toBe('leading');
@@ -319,6 +319,37 @@ describe('coordinator batching and flow control', () => {
     expect(stepAll(c, submit(P30, big(4), big(0)))).toEqual(EMPTY_READY);
     expect(c.queuedValues).toBe(1);
     expect(c.drops.total).toBe(0);
+  });
+});
+
+describe('coordinator flow control from the learners', () => {
+  it('opens no instance learnerLagInstancesMax past the slowest learner, and goes on as it delivers', () => {
+    const c = leader('multicast', LAYOUT_12, { learnerLagInstancesMax: 6 });
+    expect(stepAll(c, heartbeat(L20, B1, 0), heartbeat(L21, B1, 0))).toEqual(EMPTY_READY);
+    const first = stepAll(c, submit(P30, ...[0, 1, 2, 3, 4, 5, 6, 7].map((n) => big(n))));
+    expect(proposedInstances(first.messages.map((o) => o.msg))).toEqual([0, 1, 2, 3]);
+    // All four decided: the in-flight limit would allow four more, the learners at 0 two.
+    const decided = stepAll(c, decision(A2, [0, B1], [1, B1], [2, B1], [3, B1]));
+    expect(proposedInstances(decided.messages.map((o) => o.msg))).toEqual([4, 5]);
+    expect(c.learners).toMatchObject({ learnerHolds: 1, counted: 2, slowestUpTo: 0 });
+    // One learner moving is not enough: the other holds the leader back.
+    expect(proposedInstances(stepAll(c, heartbeat(L20, B1, 4)).messages.map((o) => o.msg))).toEqual([]);
+    expect(proposedInstances(stepAll(c, heartbeat(L21, B1, 2)).messages.map((o) => o.msg))).toEqual([6, 7]);
+    expect(c.learners).toMatchObject({ learnerHolds: 1, slowestUpTo: 2 });
+  });
+
+  it('is not held back by learners it has not heard from', () => {
+    const c = leader('multicast', LAYOUT_12, { learnerLagInstancesMax: 2 });
+    stepAll(c, submit(P30, ...[0, 1, 2, 3].map((n) => big(n))));
+    expect(c.instancesInFlight).toBe(4);
+    expect(c.learners).toMatchObject({ learnerHolds: 0, counted: 0, slowestUpTo: null });
+  });
+
+  it('takes a learner progress report as one, not as a heartbeat from a stranger', () => {
+    const c = leader();
+    stepAll(c, heartbeat(L22, B2, 5));
+    expect(c.drops.total).toBe(0);
+    expect(c.currentBallot).toBe(B1);
   });
 });
 

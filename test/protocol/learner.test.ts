@@ -13,6 +13,7 @@ import {
   batch,
   batchOfRuns,
   C10,
+  C11,
   clientValue,
   decision,
   deliver,
@@ -212,11 +213,11 @@ describe('learner repair', () => {
     expect(stepAll(l, decision(A2, [16, B1])).messages).toEqual([]);
   });
 
-  it('tells every acceptor how far it has delivered, on every tick it moved, and every heartbeatTicks otherwise', () => {
+  it('tells every acceptor and coordinator how far it has delivered, on every tick it moved, and every heartbeatTicks otherwise', () => {
     const l = learner(L20);
-    const reports = (n: number): number[][] =>
-      tickCollect(l, n).map((r) => r.messages.flatMap((o) => (o.msg.type === 'heartbeat' ? [o.msg.decidedUpTo] : [])));
-    const toAll = (upTo: number): number[] => [upTo, upTo, upTo];
+    const reports = (n: number): string[][] =>
+      tickCollect(l, n).map((r) => r.messages.flatMap((o) => (o.msg.type === 'heartbeat' ? [`${String(o.to)}:${o.msg.decidedUpTo}`] : [])));
+    const toAll = (upTo: number): string[] => [A1, A2, A3, C10, C11].map((n) => `${n}:${upTo}`);
     stepAll(l, proposal(0), decision(A2, [0, B1]));
     expect(reports(1)).toEqual([toAll(1)]);
     stepAll(l, proposal(1), decision(A2, [1, B1]));

@@ -29,7 +29,31 @@ const everyFault: SimParamsInput = { faults: { lossRate: 0.2, duplicateRate: 0.0
 /** Heavy loss with a duplicate window as narrow as the proposer's in-flight limit. */
 const heavyLossNarrowDedup: SimParamsInput = { ...heavyLoss, protocol: { proposerValuesInFlightMax: 32, dedupWindow: 32 } };
 
+/**
+ * Heavy loss, a high rate and acceptors that retain 16 instances (learners keep a window of 16):
+ * learners repairing lost values fall behind what the acceptors keep unless the leader waits for
+ * them. No crashes or partitions: a learner cut off for longer than the acceptors retain cannot
+ * catch up (README, Known limits), with or without the leader's flow control.
+ */
+export const narrowRetention: SimParamsInput = {
+  faults: { lossRate: 0.2, duplicateRate: 0.05, reorderRate: 0.1, crashRate: 0, partitionRate: 0 },
+  workload: { proposeRate: 1, valuesMax: 2000 },
+  protocol: { acceptorRetainedInstancesMax: 16, phase1WindowInstances: 16, instancesInFlightMax: 4, learnerWindowInstances: 16, batchValuesMax: 2 },
+};
+
 export const REGRESSIONS: readonly Regression[] = [
+  {
+    bug: 'J: nothing slowed a leader for its learners: a learner repairing lost values fell behind what the acceptors retained, they trimmed what it lacked, and it waited for good while the ring went on deciding (acked, never delivered there; found by the five-process benchmark at 8 KB, 13 of seeds 1-200 failed here before the fix)',
+    seed: 8,
+    params: narrowRetention,
+    status: 'fixed',
+  },
+  {
+    bug: 'J (the same, another seed: five acceptors, three learners)',
+    seed: 14,
+    params: narrowRetention,
+    status: 'fixed',
+  },
   {
     bug: 'I: a proposer bounded how many values were in flight, not how far their numbers spread: a lost run stayed in flight while newer ones were acked, its re-send was decided more than dedupWindow numbers later and dropped by the learners as a late copy (acked, never delivered; found by the five-process benchmark at 1 KB, every seed of 1000-1004 failed here before the fix)',
     seed: 1000,

@@ -3,6 +3,7 @@
  * (and so the same trace hash), another seed another; printing the trace does not perturb it; the
  * printed parameters name every fault rate; the ring shape stays within its bounds.
  */
+import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { TraceHash } from '../../src/sim/trace-hash.ts';
 import { formatParams, resolveSimParams, runSimulation } from '../../src/sim/simulator.ts';
@@ -46,6 +47,13 @@ describe('replay', () => {
     for (const flag of ['--loss', '--dup', '--reorder', '--reorder-ticks', '--crash', '--crash-roles', '--down-ticks', '--partition', '--partition-roles', '--partition-leader', '--partition-ticks', '--ticks', '--liveness-ticks', '--mode']) {
       expect(text).toMatch(new RegExp(`${flag} \\S`));
     }
+  });
+
+  it('prints flags that replay the same run through the command, protocol options and workload included', () => {
+    const p = resolveSimParams({ ...params, workload: { proposeRate: 0.3, valuesMax: 150 }, protocol: { instancesInFlightMax: 4, phase1WindowInstances: 16 } });
+    const out = execFileSync(process.execPath, ['--import', 'tsx', 'runtime/cli/sim-command.ts', '--seed', '5', ...formatParams(p).split(' ')], { encoding: 'utf8' });
+    expect(out).toContain(`trace hash: ${runSimulation(5, p).traceHash}`);
+    expect(runSimulation(5, p).traceHash).not.toBe(runSimulation(5, params).traceHash);
   });
 
   it('changes the trace when a fault rate changes', () => {
