@@ -1,5 +1,6 @@
 /** `ringcast bench <name> [options]`: runs one of the benchmarks in bench/, passing the options on. */
 import { spawnSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 export const BENCHMARKS: Readonly<Record<string, { readonly file: string; readonly what: string }>> = {
@@ -41,6 +42,21 @@ export function runBench(args: readonly string[], stderr: (line: string) => void
     return 2;
   }
   const file = fileURLToPath(new URL(`../../bench/${bench.file}`, import.meta.url));
+  if (rest.includes('--help') || rest.includes('-h')) {
+    process.stdout.write(`ringcast bench ${name}: ${bench.what}\n\n${leadingComment(readFileSync(file, 'utf8'))}\n`);
+    return 0;
+  }
   const r = spawnSync(process.execPath, ['--import', 'tsx', file, ...rest], { stdio: 'inherit' });
   return r.status ?? 1;
+}
+
+/** The text of a file's leading doc comment (a benchmark's usage and what it measures), without its markers. */
+export function leadingComment(source: string): string {
+  const m = /^\s*\/\*\*([\s\S]*?)\*\//.exec(source);
+  if (m === null) return '';
+  return (m[1] ?? '')
+    .split('\n')
+    .map((line) => line.replace(/^\s*\* ?/, ''))
+    .join('\n')
+    .trim();
 }
