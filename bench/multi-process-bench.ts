@@ -5,7 +5,7 @@
  * bench/ring-floor-bench.ts (the same datagrams with node:dgram alone), measured in the same run.
  *
  *   npx tsx bench/multi-process-bench.ts [--warmup 15] [--seconds 5] [--quick]
- *       [--gateway own-thread|actor-thread|both] [--crc native|zlib|both] [--root DIR]
+ *       [--gateway own-thread|actor-thread|both] [--crc native|native128|zlib|both] [--root DIR]
  *
  * Each case loads the ring from one proposer process for `--warmup` seconds (on 2 busy cores the
  * processes' JIT compiles hot functions for several seconds: see multi-process-steady.ts), then
@@ -23,8 +23,9 @@
  * directory goes (acceptor logs, the learner's record; default the OS's temporary directory):
  * /dev/shm keeps the logs in memory, where they survive a killed process as on disk, not a
  * machine crash. `--crc` sets which CRC-32 the five processes check datagrams and log chunks with
- * (runtime/native/crc32.ts): ringcast's native one (the default where `npm install` built it) or
- * node:zlib's (RINGCAST_NATIVE=0); `both` measures every case with each, one after the other.
+ * (runtime/native/crc32.ts): ringcast's native one (the default where `npm install` built it),
+ * the same without its 512-bit folding (`native128`, RINGCAST_CRC_WIDE=0), or node:zlib's
+ * (RINGCAST_NATIVE=0); `both` measures every case with native and zlib, one after the other.
  */
 import { execFileSync } from 'node:child_process';
 import { loadavg, tmpdir } from 'node:os';

@@ -5,11 +5,12 @@
  *
  *   npx tsx bench/multi-process-steady.ts [--mode multicast|ring] [--bytes 1024]
  *       [--gateway own-thread|actor-thread] [--seconds 5] [--warmup 15] [--threads] [--window W]
- *       [--root DIR] [--crc native|zlib] [--protocol key=value ...]
+ *       [--root DIR] [--crc native|native128|zlib] [--protocol key=value ...]
  *
  * `--root`: where the deployment's directory goes (acceptor logs, the learner's record), as for
  * bench/multi-process-bench.ts. `--crc zlib` has the processes check datagrams and log chunks
- * with node:zlib's CRC-32 instead of ringcast's native one (RINGCAST_NATIVE=0). `--protocol` sets
+ * with node:zlib's CRC-32 instead of ringcast's native one (RINGCAST_NATIVE=0), `--crc native128`
+ * with the native one's 128-bit folding (RINGCAST_CRC_WIDE=0). `--protocol` sets
  * one of the ring's protocol options (src/protocol/options.ts; repeatable, as for `ringcast sim`),
  * e.g. `--protocol instancesInFlightMax=64`.
  */

@@ -18,16 +18,18 @@ const BIN = fileURLToPath(new URL('../../bin/ringcast.js', import.meta.url));
 /** Ticks of utime and stime in /proc/…/stat: USER_HZ, 100 on Linux whatever the kernel's HZ. */
 export const TICKS_PER_SECOND = 100;
 
-export type CrcChoice = 'native' | 'zlib';
+/** `native128`: the native CRC-32 without its 512-bit folding (RINGCAST_CRC_WIDE=0). */
+export type CrcChoice = 'native' | 'native128' | 'zlib';
+const CRC_CHOICES: readonly string[] = ['native', 'native128', 'zlib'];
 
 /**
- * The CRC-32s a benchmark's `--crc` asks for (`both` where `allowBoth`; by default the one this
- * process uses), refusing `native` where it is not in use here.
+ * The CRC-32s a benchmark's `--crc` asks for (`both` where `allowBoth`: native and zlib; by
+ * default the one this process uses), refusing a native one where it is not in use here.
  */
 export function crcChoices(arg: string | undefined, allowBoth: boolean): CrcChoice[] {
   const list = arg === undefined ? [crc32Implementation.implementation] : allowBoth && arg === 'both' ? ['native', 'zlib'] : [arg];
-  for (const c of list) if (c !== 'native' && c !== 'zlib') throw new Error(`--crc: native${allowBoth ? ', zlib or both' : ' or zlib'}, not ${c}`);
-  if (list.includes('native') && crc32Implementation.implementation !== 'native') throw new Error(`--crc native: the native CRC-32 is not in use here (${crc32Implementation.reason})`);
+  for (const c of list) if (!CRC_CHOICES.includes(c)) throw new Error(`--crc: native, native128${allowBoth ? ', zlib or both' : ' or zlib'}, not ${c}`);
+  if (list.some((c) => c !== 'zlib') && crc32Implementation.implementation !== 'native') throw new Error(`--crc ${list.join(',')}: the native CRC-32 is not in use here (${crc32Implementation.reason})`);
   return list as CrcChoice[];
 }
 
@@ -49,6 +51,8 @@ export function gatewayChoices(arg: string | undefined, allowBoth: boolean): (Ga
 export function useCrc(crc: CrcChoice): void {
   if (crc === 'zlib') process.env['RINGCAST_NATIVE'] = '0';
   else delete process.env['RINGCAST_NATIVE'];
+  if (crc === 'native128') process.env['RINGCAST_CRC_WIDE'] = '0';
+  else delete process.env['RINGCAST_CRC_WIDE'];
 }
 
 /** The node id of the five-process deployment's proposer (node `p`): the learner records its values as [4, sequence]. */

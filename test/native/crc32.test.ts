@@ -75,7 +75,7 @@ describe('native CRC-32', () => {
   it('is the one in use where the machine has PCLMULQDQ (npm install builds it)', () => {
     if (process.env['RINGCAST_NATIVE'] === '0') expect(crc32Implementation.implementation).toBe('zlib');
     else expect(crc32Implementation.implementation).toBe(expectNativeHere() ? 'native' : 'zlib');
-    if (crc32Implementation.implementation === 'native') expect(crc32Implementation.reason).toBe('PCLMULQDQ');
+    if (crc32Implementation.implementation === 'native') expect(crc32Implementation.reason).toMatch(/^V?PCLMULQDQ$/);
   });
 
   it('folds with constants that are x^n mod P for the distances the comments give', () => {
@@ -85,6 +85,8 @@ describe('native CRC-32', () => {
     expect(defined('R3')).toBe(shifted(128 + 32));
     expect(defined('R4')).toBe(shifted(128 - 32));
     expect(defined('R5')).toBe(shifted(64));
+    expect(defined('R6')).toBe(shifted(4 * 512 + 32));
+    expect(defined('R7')).toBe(shifted(4 * 512 - 32));
     expect(defined('MU')).toBe(reflect(quotientX64(), 33));
     expect(defined('PP')).toBe(reflect(P, 33));
   });
@@ -100,6 +102,25 @@ describe('native CRC-32', () => {
       const previous = t % 4 === 0 ? 0 : rng.below(0x1_0000_0000);
       expect(f(bytes, start, start + n, previous)).toBe(zlibCrc32(bytes.subarray(start, start + n), previous));
     }
+  });
+
+  it.runIf(native !== null)('equals node:zlib crc32 on both paths, 512-bit and 128-bit, at lengths around the 256-byte turns of the wide one', () => {
+    const n = native as NonNullable<typeof native>;
+    const rng = new Prng(0x51de);
+    for (let t = 0; t < 5_000; t++) {
+      const length = [240, 496, 752, 8_192, 65_000][t % 5] as number + rng.below(40);
+      const start = rng.below(65);
+      const bytes = randomBytes(rng, start + length);
+      const previous = rng.below(0x1_0000_0000);
+      const expected = zlibCrc32(bytes.subarray(start, start + length), previous);
+      expect([n.crc32(bytes, start, start + length, previous), n.crc32Narrow(bytes, start, start + length, previous)]).toEqual([expected, expected]);
+    }
+  });
+
+  it.runIf(native !== null && expectNativeHere())('says whether it folds 512 bits at a time, as /proc/cpuinfo says the CPU can', () => {
+    const flags = readFileSync('/proc/cpuinfo', 'utf8');
+    const can = ['vpclmulqdq', 'avx512f', 'avx512vl'].every((f) => new RegExp(`\\b${f}\\b`).test(flags));
+    expect((native as NonNullable<typeof native>).wide).toBe(can);
   });
 
   it.runIf(native !== null)('gives the known CRC-32 of "123456789" and continues across a split', () => {
@@ -141,6 +162,13 @@ describe('native CRC-32', () => {
   it('RINGCAST_NATIVE=0 keeps node:zlib crc32, and says why', () => {
     const chosen = chosenIn(new URL('../../runtime/native/crc32.ts', import.meta.url).href, { RINGCAST_NATIVE: '0' });
     expect(chosen).toEqual({ implementation: 'zlib', reason: 'RINGCAST_NATIVE=0', check: 0xcbf43926 });
+  });
+
+  it.runIf(native !== null && expectNativeHere())('RINGCAST_CRC_WIDE=0 keeps the native crc32 to its 128-bit folding, and says so', () => {
+    const chosen = chosenIn(new URL('../../runtime/native/crc32.ts', import.meta.url).href, { RINGCAST_NATIVE: '', RINGCAST_CRC_WIDE: '0' });
+    expect(chosen).toEqual({ implementation: 'native', reason: 'PCLMULQDQ (RINGCAST_CRC_WIDE=0)', check: 0xcbf43926 });
+    const wide = chosenIn(new URL('../../runtime/native/crc32.ts', import.meta.url).href, { RINGCAST_NATIVE: '', RINGCAST_CRC_WIDE: '' });
+    expect(wide.reason).toBe((native as NonNullable<typeof native>).wide ? 'VPCLMULQDQ' : 'PCLMULQDQ');
   });
 
   it('falls back to node:zlib crc32 where the native module was not built, and says why', () => {
