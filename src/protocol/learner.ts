@@ -11,7 +11,7 @@ import { forEachValueRun, type AcceptedEntry, type Decision, type Deliver, type 
 import type { ProtocolOptions, RingSpec } from './options.ts';
 import { DropCounters, Outbox, type DeliveredRuns, type Ready, type Role } from './ready.ts';
 import type { ValueRun } from './runs.ts';
-import { chunksByBytes } from './acceptor.ts';
+import { chunksByBytes, deliverBytesMaxOf } from './acceptor.ts';
 
 /** Proposals kept per instance (one per ballot seen); older ballots make way. */
 const PROPOSALS_PER_INSTANCE_MAX = 4;
@@ -178,7 +178,7 @@ export class Learner implements Role<Message, DeliveredRuns> {
 
   ready(): Ready<DeliveredRuns> {
     if (this.chainNext !== undefined && this.chainOut.length > 0) {
-      for (const entries of chunksByBytes(this.chainOut, this.opts.repairInstancesMax, this.opts.messageBytesMax)) {
+      for (const entries of chunksByBytes(this.chainOut, this.opts.repairInstancesMax, deliverBytesMaxOf(this.opts))) {
         this.out.send({ to: this.chainNext, msg: { type: 'deliver', ring: this.spec.ring, from: this.id, entries } });
       }
     }

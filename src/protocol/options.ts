@@ -59,8 +59,9 @@ export interface ProtocolOptions {
   /** Decision entries in one Decision message. */
   readonly decisionEntriesMax: number;
   /**
-   * Bytes of values in one Phase 1B or Deliver message: an acceptor whose votes in a window
-   * exceed it reports a shorter window, and the leader asks again from there.
+   * Bytes of values in one Phase 1B message: an acceptor whose votes in a window exceed it
+   * reports a shorter window, and the leader asks again from there. (A Deliver carries at most
+   * batchBytesMax: acceptor.ts, deliverBytesMaxOf.)
    */
   readonly messageBytesMax: number;
 

@@ -345,6 +345,18 @@ describe('acceptor repair', () => {
     expect(replies[0]?.msg.type === 'deliver' && replies[0].msg.entries.map((e) => e.instance)).toEqual([0, 1, 2, 3]);
   });
 
+  it('splits its answer into Delivers of at most batchBytesMax bytes of values, each fitting one datagram as a Phase 2A does', () => {
+    // batchBytesMax 64 (SMALL_LIMITS): values of 40 bytes go one to a Deliver, of 20 bytes three.
+    for (const [bytes, perMessage] of [[40, 1], [20, 3]] as const) {
+      const a = acceptor(A1);
+      for (let n = 0; n < 4; n++) a.step(phase2a({ ballot: B1, instance: n, layout: RING_12, value: batch(clientValue(P30, n, bytes)) }));
+      a.ready();
+      stepAll(a, decision(A2, [0, B1], [1, B1], [2, B1], [3, B1]));
+      const sizes = stepAll(a, repair(L20, 0, 4)).messages.map((o) => (o.msg.type === 'deliver' ? o.msg.entries.length : -1));
+      expect(sizes).toEqual(perMessage === 1 ? [1, 1, 1, 1] : [3, 1]);
+    }
+  });
+
   it('replies with nothing when it knows nothing decided', () => {
     const a = acceptor(A1);
     voteOn(a, 0, 2);
