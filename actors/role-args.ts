@@ -17,6 +17,11 @@ export interface AcceptorArgs extends RoleArgs {
   readonly storage: AcceptorStorage;
 }
 
+export interface CoordinatorArgs extends RoleArgs {
+  /** The ring's acceptor on this coordinator's node, where the others are on other nodes: rings it forms start there. */
+  readonly nearAcceptor?: number;
+}
+
 export interface ProposerArgs extends RoleArgs {
   /** One Int32 the supervisor keeps: the epoch in use, so that a restart takes a later one. */
   readonly epochWord: SharedArrayBuffer;

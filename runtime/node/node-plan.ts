@@ -88,6 +88,16 @@ export function planNode(o: ResolvedNodeOptions): NodePlan {
   return { rings, actors, subscribers };
 }
 
+/**
+ * The ring's acceptor on this node (`local` says which addresses are), when some of the others are
+ * on other nodes: the rings a coordinator here forms start there (Coordinator.chooseLayout). None
+ * when every acceptor is local (one process) or none is.
+ */
+export function nearAcceptorOf(spec: RingSpec, local: (address: number) => boolean): number | undefined {
+  const here = spec.acceptors.filter(local);
+  return here.length > 0 && here.length < spec.acceptors.length ? here[0] : undefined;
+}
+
 /** One node of a deployment: its local actors, and the transport node of every remote actor. */
 export interface DeploymentPlan extends NodePlan {
   /** [actor address, transport node id] for actors on other nodes. */

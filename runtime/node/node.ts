@@ -29,7 +29,7 @@ import { Supervisor, type ChildHandle, type ChildSpec } from '../supervisor/supe
 import type { ExitReason } from '../supervisor/restart-policy.ts';
 import { ApiEndpoint, type DeliverOptions } from './api-endpoint.ts';
 import { resolveNodeOptions, type NodeOptions, type PlacementOptions, type ResolvedNodeOptions, type ResolvedRing } from './node-options.ts';
-import { API_ADDRESS, planDeployment, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
+import { API_ADDRESS, nearAcceptorOf, planDeployment, planNode, type NodePlan, type PlannedActor } from './node-plan.ts';
 import type { DeploymentConfig, DeploymentPlacement, GatewayPlacement } from '../config/deployment.ts';
 import { validateDeployment } from '../config/validate-deployment.ts';
 import type { GatewayInit } from '../host/udp-gateway.ts';
@@ -276,7 +276,12 @@ export class RingcastNode {
         const from = this.api.subscribedFrom(a.address);
         return { ...base, subscribers: from === null ? planned : [...planned, API_ADDRESS], startInstance: from ?? 0 };
       }
-      case 'coordinator':
+      case 'coordinator': {
+        // The ring's acceptor on this node, when the others are on other nodes: the rings this
+        // coordinator forms start there (Coordinator.chooseLayout).
+        const near = nearAcceptorOf(ring.spec, (id) => this.plan.actors.some((x) => x.address === id));
+        return near === undefined ? base : { ...base, nearAcceptor: near };
+      }
       case 'gateway':
         return base;
     }

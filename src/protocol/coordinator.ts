@@ -84,10 +84,15 @@ export class Coordinator implements Role<Message, never> {
   /** Counters for status and tests. */
   readonly stats = { instancesProposed: 0, instancesDecided: 0, phase2Resends: 0, reconfigurations: 0, takeovers: 0 };
 
+  /**
+   * `nearAcceptor`: an acceptor on the same host or process as this coordinator, where the ring it
+   * forms starts when that acceptor is live (chooseLayout).
+   */
   constructor(
     readonly id: NodeId,
     private readonly spec: RingSpec,
     private readonly opts: ProtocolOptions,
+    private readonly nearAcceptor?: NodeId,
   ) {
     this.rank = spec.coordinators.indexOf(id);
     this.quorum = quorumSize(spec.acceptors.length);
@@ -323,10 +328,18 @@ export class Coordinator implements Role<Message, never> {
     this.reservedMax = Math.max(this.reservedMax, i);
   }
 
-  /** The ring of the new ballot: a majority of the acceptors that answered, in configured order. */
+  /**
+   * The ring of the new ballot: a majority of the acceptors that answered, in configured order,
+   * but starting at the near acceptor when it answered. In ring mode the value goes to the ring's
+   * first member: a leader on the second acceptor's node sent every value away along the ring
+   * and back to its own node (ring mode, five processes, 8 KB: one 8 KB datagram more per value,
+   * whenever that coordinator happened to win the start).
+   */
   private chooseLayout(responders: readonly NodeId[]): NodeId[] {
     const live = new Set(responders);
-    return this.spec.acceptors.filter((a) => live.has(a)).slice(0, this.quorum);
+    const near = this.nearAcceptor;
+    const order = near !== undefined && live.has(near) ? [near, ...this.spec.acceptors.filter((a) => a !== near)] : this.spec.acceptors;
+    return order.filter((a) => live.has(a)).slice(0, this.quorum);
   }
 
   // ---- Leading ------------------------------------------------------------------------------

@@ -200,6 +200,18 @@ describe('coordinator Phase 1', () => {
     expect(leader('multicast', responders).currentLayout).toEqual(layout);
   });
 
+  it.each<[string, NodeId[], NodeId[]]>([
+    ['1 and 2', [A1, A2], [A2, A1]],
+    ['3 then 2', [A3, A2], [A2, A3]],
+    ['1 and 3, without it', [A1, A3], [A1, A3]],
+  ])('starts its ring at its near acceptor when that one answered (%s), and sends its Phase 2A there in ring mode', (_what, responders, layout) => {
+    const c = new Coordinator(C10, ringSpec('ring'), smallOptions(), A2);
+    tickUntilSent(c, 'phase1a', 20);
+    stepAll(c, ...responders.map((a) => phase1b(a, B1, 0, 64)));
+    expect(c.currentLayout).toEqual(layout);
+    expect(stepAll(c, submit(P30, small(0))).messages).toEqual([to(layout[0] as NodeId, proposal(B1, 0, batch(small(0)), layout))]);
+  });
+
   it('re-proposes the highest-ballot vote of each instance and fills gaps with no-ops', () => {
     const c = takingOver();
     const [v, w, x, y, z] = [0, 1, 2, 3, 4].map((seq) => batch(small(seq, P31))) as [Value, Value, Value, Value, Value];
