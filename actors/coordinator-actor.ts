@@ -9,7 +9,7 @@ const coordinatorActor: ActorModule = {
   kind: 'ringcast-actor',
   create(ctx, raw) {
     const args = raw as CoordinatorArgs;
-    const role = new Coordinator(args.node as NodeId, args.spec, args.protocol, args.nearAcceptor === undefined ? undefined : (args.nearAcceptor as NodeId));
+    const role = new Coordinator(args.node as NodeId, args.spec, args.protocol, args.nearAcceptor as NodeId | undefined);
     return bindRole(ctx, args.spec.ring, role, {
       ignored: new Set(['phase2a', 'phase2b']),
       // Its proposals' runs go on, uncopied, to an acceptor of the same thread, which keeps them.

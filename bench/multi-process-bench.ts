@@ -50,12 +50,12 @@ async function measure(mode: (typeof MODES)[number], bytes: number, basePort: nu
   useCrc(crc);
   const d = new Deployment({ mode, basePort, gateway, ...(args.root === undefined ? {} : { root: args.root }) });
   try {
-    const { values, delivered, seconds, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
+    const { acked, delivered, seconds, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds: WARMUP_S, seconds: SECONDS });
     // Without /proc there are no ticks: CPU per value is then unknown (NaN, printed as '-').
     const cpuTicks = ticks.size === 0 ? NaN : ticksByNode(ticks).total;
     return {
       valuesPerSec: delivered / seconds,
-      ackedPerSec: values / seconds,
+      ackedPerSec: acked / seconds,
       mbPerSec: (delivered * bytes) / seconds / 1e6,
       cpuMicrosPerValue: (cpuTicks * 1e6) / TICKS_PER_SECOND / delivered,
       delivery,

@@ -39,11 +39,11 @@ const d = new Deployment({ mode, basePort: 22000 + (mode === 'ring' ? 300 : 0), 
 
 
 try {
-  const { values, delivered, seconds: secs, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });
+  const { acked, delivered, seconds: secs, ticks, delivery } = await d.steadyLoad({ bytes, warmupSeconds, seconds, ...(args.window === undefined ? {} : { window: args.window }) });
   const microsPerValue = (ticks: number): string => ((ticks * 1e6) / TICKS_PER_SECOND / delivered).toFixed(1);
   const perSecond = (n: number): string => Math.round(n / secs).toLocaleString('en-US');
   console.log(
-    `${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, crc32 ${crc}, logs under ${d.dir}: ${perSecond(delivered)} values/s delivered by the learner (${((delivered * bytes) / secs / 1e6).toFixed(1)} MB/s), ${perSecond(values)} acked, over ${secs.toFixed(1)} s`,
+    `${mode}, ${bytes} B, gateway ${gateway ?? 'own-thread (default)'}, crc32 ${crc}, logs under ${d.dir}: ${perSecond(delivered)} values/s delivered by the learner (${((delivered * bytes) / secs / 1e6).toFixed(1)} MB/s), ${perSecond(acked)} acked, over ${secs.toFixed(1)} s`,
   );
   if (args.threads === true) for (const [key, used] of ticks) if (used > 0) console.log(`  ${key.padEnd(32)} ${((used * 100) / TICKS_PER_SECOND / secs).toFixed(0).padStart(3)}% of a core  ${microsPerValue(used)} µs/value`);
   const { byNode, total } = ticksByNode(ticks);

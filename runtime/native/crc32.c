@@ -9,8 +9,9 @@
  * The buffer is folded 64 bytes at a time in four 128-bit lanes, the lanes folded into one, the
  * 128-bit remainder reduced to 64 and then 32 bits, and the last step is a Barrett reduction. Each
  * constant is x^n mod P, bit-reflected and shifted left by one (n = 4*128+32, 4*128-32, 128+32,
- * 128-32, 64, and 4*512+32, 4*512-32 for the 512-bit registers), and for the Barrett step floor(x^64 / P) and P themselves, bit-reflected to 33 bits
- * (see the test, which derives them again). Buffers shorter than 64 bytes, the bytes after the last
+ * 128-32, 64, and 4*512+32, 4*512-32 for the 512-bit registers), and for the Barrett step
+ * floor(x^64 / P) and P themselves, bit-reflected to 33 bits (see the test, which derives them
+ * again). Buffers shorter than 64 bytes, the bytes after the last
  * 16-byte block, and machines without PCLMULQDQ go byte by byte through a table; on those machines
  * `accelerated` is false and ringcast keeps node:zlib's function instead.
  *

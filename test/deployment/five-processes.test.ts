@@ -23,14 +23,16 @@ afterEach(async () => {
   d = null;
 });
 
+/** The coordinators in a node's status report. */
+const coordinatorsIn = (report: NodeStatusReport): NodeStatusReport['rings'][number]['actors'] => report.rings.flatMap((r) => r.actors).filter((x) => x.role === 'coordinator');
+
 /** Polls a node's status until one of its coordinators leads; that coordinator, or the last seen. */
 async function leaderOf(controlPort: number, timeoutMs: number): Promise<{ id: number; state: unknown; ballot: number } | undefined> {
   const end = Date.now() + timeoutMs;
   let last: { id: number; state: unknown; ballot: number } | undefined;
   for (;;) {
     const json = execFileSync(process.execPath, [BIN, 'status', '--port', String(controlPort), '--json'], { encoding: 'utf8' });
-    const report = JSON.parse(json) as NodeStatusReport;
-    for (const a of report.rings.flatMap((r) => r.actors).filter((x) => x.role === 'coordinator')) {
+    for (const a of coordinatorsIn(JSON.parse(json) as NodeStatusReport)) {
       last = { id: a.id, state: a.status?.['state'], ballot: Number(a.status?.['ballot']) };
       if (last.state === 'leading') return last;
     }
@@ -120,8 +122,8 @@ describe('a ring of five processes on loopback, started through the CLI', () => 
     learner?.kill('SIGSTOP');
     // The leading coordinator's status: a1's or a2's (a2's leads when a1's was not heard in time at the start).
     const coordinator = async (): Promise<Record<string, unknown>> => {
-      const statuses = await Promise.all([1, 2].map(async (id) => ((await requestStatus(19700 + 100 + id, 5000)) as NodeStatusReport).rings.flatMap((r) => r.actors).find((a) => a.role === 'coordinator')?.status ?? {}));
-      return statuses.find((x) => x['state'] === 'leading') ?? {};
+      const reports = await Promise.all([1, 2].map(async (id) => (await requestStatus(19700 + 100 + id, 5000)) as NodeStatusReport));
+      return reports.flatMap(coordinatorsIn).find((a) => a.status?.['state'] === 'leading')?.status ?? {};
     };
     try {
       await new Promise((r) => setTimeout(r, 700));

@@ -293,20 +293,31 @@ export class Deployment {
     return existsSync(this.record) ? statSync(this.record).size : 0;
   }
 
-  /** (proposer node id, sequence) of every value the learner recorded, in delivery order; from byte `from` to byte `to` of the record. */
-  delivered(from = 0, to = Infinity): [number, number][] {
-    if (!existsSync(this.record)) return [];
-    const out: [number, number][] = [];
-    const bytes = readFileSync(this.record);
-    for (const line of bytes.subarray(from, Math.min(to, bytes.length)).toString('utf8').split('\n')) {
+  /** (proposer node id, sequence) of every value the learner recorded, in delivery order. */
+  delivered(): [number, number][] {
+    return this.readRecord(0, 0).values;
+  }
+
+  /** The record's values, as delivered(), and how many of them are on lines that start in bytes [from, to). */
+  private readRecord(from: number, to: number): { values: [number, number][]; inRange: number } {
+    const values: [number, number][] = [];
+    let inRange = 0;
+    if (!existsSync(this.record)) return { values, inRange };
+    let at = 0;
+    // JSON of numbers: one byte per character, so string offsets are byte offsets.
+    for (const line of readFileSync(this.record, 'latin1').split('\n')) {
+      const start = at;
+      at += line.length + 1;
       if (line.trim() === '') continue;
       try {
-        out.push(...(JSON.parse(line) as { values: [number, number][] }).values);
+        const vs = (JSON.parse(line) as { values: [number, number][] }).values;
+        values.push(...vs);
+        if (start >= from && start < to) inRange += vs.length;
       } catch {
         // The last line may be half written while the learner runs.
       }
     }
-    return out;
+    return { values, inRange };
   }
 
   async waitDelivered(count: number, timeoutMs: number): Promise<[number, number][]> {
@@ -328,7 +339,7 @@ export class Deployment {
    * of the deployment used meanwhile (threadTicks' keys); and what the learner recorded by then,
    * checked (deliveryCheck).
    */
-  async steadyLoad(o: { bytes: number; warmupSeconds: number; seconds: number; window?: string }): Promise<{ values: number; delivered: number; seconds: number; ticks: Map<string, number>; delivery: DeliveryCheck }> {
+  async steadyLoad(o: { bytes: number; warmupSeconds: number; seconds: number; window?: string }): Promise<{ acked: number; delivered: number; seconds: number; ticks: Map<string, number>; delivery: DeliveryCheck }> {
     for (const n of ['a1', 'a2', 'a3']) this.start(n, ['--quiet']);
     this.start('l', ['--quiet', '--record', this.record]);
     const p = this.start('p', ['--load', '1000000000', '--value-bytes', String(o.bytes), ...(o.window === undefined ? [] : ['--window', o.window])]);
@@ -341,10 +352,11 @@ export class Deployment {
     const s1 = await p.nextProgress(5000);
     const r1 = this.recordBytes();
     const ticks = this.threadTicksSince(t0);
-    const delivery = deliveryCheck(this.delivered(), loadOnItsWayMax(o.window === undefined ? defaultLoadWindow(o.bytes) : Number(o.window), this.protocol));
+    const record = this.readRecord(r0, r1);
+    const delivery = deliveryCheck(record.values, loadOnItsWayMax(o.window === undefined ? defaultLoadWindow(o.bytes) : Number(o.window), this.protocol));
     // What the learner delivered meanwhile (its record is written every RECORD_FLUSH_MS): acks
     // only say a value was decided, and a learner may fall behind the deciding.
-    return { values: s1.acked - s0.acked, delivered: this.delivered(r0, r1).length, seconds: (s1.atMs - s0.atMs) / 1000, ticks, delivery };
+    return { acked: s1.acked - s0.acked, delivered: record.inRange, seconds: (s1.atMs - s0.atMs) / 1000, ticks, delivery };
   }
 
   /** The CPU ticks each thread used since `before` (an earlier threadTicks()). */
